@@ -1,0 +1,144 @@
+#pragma once
+/// The shared state behind an object_ref: pending, then ready with a value or failed with an
+/// exception. Completion happens once (the first completer wins); any number of threads may
+/// wait for it or register callbacks. Safe to use from any thread.
+
+#include <actors/codec.hpp>
+#include <actors/detail/buffer.hpp>
+#include <actors/ids.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <typeinfo>
+#include <vector>
+
+namespace actors::detail {
+
+using clock = std::chrono::steady_clock;
+
+class cell {
+ public:
+  explicit cell(const std::type_info& type) noexcept : type_(&type) {}
+  cell(const cell&) = delete;
+  cell& operator=(const cell&) = delete;
+  ~cell();
+
+  object_id id;
+
+  bool complete() const noexcept { return status_.load(std::memory_order_acquire) >= ready_; }
+  bool failed() const noexcept { return status_.load(std::memory_order_acquire) == failed_; }
+  /// The exception of a failed cell; only valid once failed().
+  const std::exception_ptr& exception() const noexcept { return error_; }
+  const std::type_info& type() const noexcept { return *type_; }
+
+  /// Fails the cell unless it already completed; returns whether this call completed it.
+  bool set_exception(std::exception_ptr e) noexcept;
+
+  /// Blocks until complete or until the deadline; false on timeout. A task that waits here
+  /// gives its CPU back to the scheduler while it sleeps.
+  bool wait(std::optional<clock::time_point> deadline = std::nullopt) noexcept;
+
+  /// Runs `fn` once the cell completes: at once (on this thread) if it already has, else on the
+  /// completing thread. `fn` must not throw.
+  void on_complete(std::function<void()> fn);
+
+  /// Throws the stored exception if failed; waits first. Used by get().
+  void wait_and_rethrow(std::optional<clock::time_point> deadline = std::nullopt);
+
+ protected:
+  /// Reserves the right to complete; the caller then writes the value and calls publish().
+  bool claim() noexcept {
+    std::uint32_t expected = pending_;
+    return status_.compare_exchange_strong(expected, completing_, std::memory_order_acq_rel);
+  }
+  void publish(std::uint32_t final_status) noexcept;
+  /// Completes a claimed cell with an exception.
+  void publish_exception(std::exception_ptr e) noexcept {
+    error_ = std::move(e);
+    publish(failed_);
+  }
+  static constexpr std::uint32_t pending_ = 0, completing_ = 1, ready_ = 2, failed_ = 3;
+
+ private:
+  static constexpr std::uint32_t has_sleepers_ = 1, has_callbacks_ = 2;
+  std::atomic<std::uint32_t> status_{pending_};  // also the futex word sleepers wait on
+  std::atomic<std::uint32_t> flags_{0};
+  const std::type_info* type_;
+  std::exception_ptr error_;
+  std::vector<std::function<void()>>* callbacks_ = nullptr;  // guarded by a striped lock
+};
+
+/// Arithmetic vectors are stored as aligned buffers so that get_view can hand out zero-copy,
+/// 64-byte aligned views, and so that large ones live in the object store arena.
+template <class E>
+struct array_value {
+  std::shared_ptr<byte_buffer> buffer;
+  std::size_t count = 0;
+  const E* data() const noexcept { return reinterpret_cast<const E*>(buffer->data()); }
+};
+
+template <class T>
+struct storage {
+  using type = T;
+  static T load(const T& v) { return v; }
+  template <class U>
+  static T store(U&& v) { return T(std::forward<U>(v)); }
+};
+
+template <class E, class A>
+  requires is_raw_arithmetic<E>
+struct storage<std::vector<E, A>> {
+  using type = array_value<E>;
+  static std::vector<E, A> load(const type& v) { return std::vector<E, A>(v.data(), v.data() + v.count); }
+  static type store(const std::vector<E, A>& v) {
+    type a{allocate_buffer(v.size() * sizeof(E)), v.size()};
+    if (!v.empty()) std::memcpy(a.buffer->data(), v.data(), v.size() * sizeof(E));
+    return a;
+  }
+};
+
+template <class T>
+using storage_t = typename storage<T>::type;
+
+/// A cell holding a T once ready.
+template <class T>
+class value_cell final : public cell {
+ public:
+  value_cell() noexcept : cell(typeid(T)) {}
+  /// Stores the value and completes the cell, unless it already completed.
+  template <class U>
+  bool set_value(U&& v) {
+    if (!claim()) return false;
+    try {
+      value_.emplace(storage<T>::store(std::forward<U>(v)));
+    } catch (...) {
+      publish_exception(std::current_exception());
+      return true;
+    }
+    publish(ready_);
+    return true;
+  }
+  /// The stored value; only valid once complete() && !failed().
+  const storage_t<T>& stored() const noexcept { return *value_; }
+
+ private:
+  std::optional<storage_t<T>> value_;
+};
+
+template <>
+class value_cell<void> final : public cell {
+ public:
+  value_cell() noexcept : cell(typeid(void)) {}
+  bool set_value() {
+    if (!claim()) return false;
+    publish(ready_);
+    return true;
+  }
+};
+
+}  // namespace actors::detail

@@ -1,0 +1,89 @@
+// init(), shutdown() and cluster introspection.
+#include <actors/config.hpp>
+#include <actors/error.hpp>
+
+#include "flags.hpp"
+#include "log.hpp"
+#include "runtime.hpp"
+
+#include <cstdlib>
+#include <mutex>
+
+namespace actors {
+namespace detail {
+namespace {
+
+// init/shutdown replace the runtime under this lock; every other call reads the raw pointer,
+// since user code may not race shutdown() against its own calls.
+std::mutex lifecycle_mu;
+std::shared_ptr<runtime> the_runtime;
+std::atomic<runtime*> current{nullptr};
+
+void set_thread_count_defaults() {
+  // Tasks hold 1 CPU by default, so numeric libraries inside them should use one thread each;
+  // the environment cannot be changed safely once threads run, hence once, here.
+  for (const char* name : {"OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"}) ::setenv(name, "1", 0);
+}
+
+std::string resolve_address(const config& cfg) {
+  if (!cfg.address.empty()) return cfg.address;
+  const char* env = std::getenv("ACTORS_ADDRESS");
+  return env ? env : "";
+}
+
+}  // namespace
+
+runtime* current_runtime() noexcept { return current.load(std::memory_order_acquire); }
+
+runtime& checked_runtime() {
+  auto* rt = current_runtime();
+  if (!rt) throw error("actors: actors::init() has not been called (or shutdown() was)");
+  return *rt;
+}
+
+}  // namespace detail
+
+void init(const config& cfg) {
+  std::lock_guard lock(detail::lifecycle_mu);
+  if (detail::the_runtime) throw error("actors::init: already initialized; call actors::shutdown() first");
+  auto address = detail::resolve_address(cfg);
+  if (!address.empty() && address != "local")
+    throw error("actors::init: cannot join the cluster at '" + address +
+                "': this build runs the embedded runtime only (use address \"\" or \"local\")");
+  if (cfg.num_cpus && *cfg.num_cpus < 0) throw error("actors::init: num_cpus must not be negative");
+  if (cfg.num_gpus && *cfg.num_gpus < 0) throw error("actors::init: num_gpus must not be negative");
+  detail::set_thread_count_defaults();
+  detail::the_runtime = std::make_shared<detail::runtime>(cfg);
+  detail::current.store(detail::the_runtime.get(), std::memory_order_release);
+}
+
+void init(int& argc, char** argv) { init(config{}, argc, argv); }
+
+void init(const config& cfg, int& argc, char** argv) {
+  config merged = cfg;
+  detail::apply_flags(merged, argc, argv);
+  init(merged);
+}
+
+bool is_initialized() { return detail::current_runtime() != nullptr; }
+
+void shutdown() {
+  std::shared_ptr<detail::runtime> rt;
+  {
+    std::lock_guard lock(detail::lifecycle_mu);
+    rt = std::move(detail::the_runtime);
+    detail::current.store(nullptr, std::memory_order_release);
+  }
+  if (rt) rt->stop();
+}
+
+std::vector<node_info> nodes() {
+  auto& rt = detail::checked_runtime();
+  return {node_info{rt.node_id(), "local", true, rt.sched().totals()}};
+}
+
+std::map<std::string, double> cluster_resources() { return detail::checked_runtime().sched().totals(); }
+
+std::map<std::string, double> available_resources() { return detail::checked_runtime().sched().available(); }
+
+}  // namespace actors
