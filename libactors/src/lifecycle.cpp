@@ -19,6 +19,12 @@ std::mutex lifecycle_mu;
 std::shared_ptr<runtime> the_runtime;
 std::atomic<runtime*> current{nullptr};
 
+// A program that returns from main without shutdown() still stops its threads and actors in
+// order, before the statics they use are destroyed.
+struct shutdown_at_exit {
+  ~shutdown_at_exit() { actors::shutdown(); }
+} shutdown_guard;
+
 void set_thread_count_defaults() {
   // Tasks hold 1 CPU by default, so numeric libraries inside them should use one thread each;
   // the environment cannot be changed safely once threads run, hence once, here.

@@ -98,11 +98,10 @@ void runtime::stop() {
   for (auto& a : actors) a->kill("the runtime shut down", std::chrono::milliseconds(0));
   scheduler_->stop(shutdown_grace,
                    std::make_exception_ptr(error("actors: the runtime was shut down before this task finished")));
-  {
-    std::lock_guard lock(actors_mu_);
-    actors_.clear();
-  }
-  control_.reset();
+  std::lock_guard lock(actors_mu_);
+  actors_.clear();
+  // The control service stays until the runtime is destroyed: an actor whose last call ends
+  // after this point still frees its name through it.
 }
 
 void runtime::submit(std::unique_ptr<job> j, std::uint32_t shape, std::span<cell* const> deps) {
