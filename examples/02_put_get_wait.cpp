@@ -20,6 +20,7 @@ ACTORS_REMOTE(total, slow_square)
 
 int main(int argc, char** argv) {
   actors::init(argc, argv);
+  // A wrong result is reported on stderr and makes main return non-zero.
   int failures = 0;
   auto check = [&](bool ok, const char* what) {
     if (ok) return;
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
 
   // Wait for any two (at most 10 s): `ready` holds at most two, both lists keep input order.
   auto [ready, unready] = actors::wait(refs, 2, 10s);
+  // Where each ref stands in `refs`: increasing means input order was kept.
   auto positions = [&](const std::vector<actors::object_ref<int>>& some) {
     std::vector<std::ptrdiff_t> at;
     for (const auto& r : some) at.push_back(std::find(refs.begin(), refs.end(), r) - refs.begin());

@@ -1,6 +1,7 @@
 // 04_resources: custom resources; two tasks that each need the single "accelerator" never overlap.
 #include <actors/actors.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <iostream>
@@ -28,6 +29,7 @@ void print(const char* title, const std::map<std::string, double>& resources) {
 int main(int argc, char** argv) {
   // The embedded node gets 4 CPUs and one "accelerator" (on a cluster the nodes' flags decide).
   actors::init({.num_cpus = 4, .resources = {{"accelerator", 1}}}, argc, argv);
+  // A wrong result is reported on stderr and makes main return non-zero.
   int failures = 0;
   auto check = [&](bool ok, const char* what) {
     if (ok) return;
@@ -35,11 +37,11 @@ int main(int argc, char** argv) {
     ++failures;
   };
 
-  // What the cluster has in total, and what is free now (every total's key appears in both).
+  // What the cluster has in total, and what is free now (with every key of the total).
   auto total = actors::cluster_resources();
   auto available = actors::available_resources();
-  print("cluster_resources:  ", total);
-  print("available_resources:", available);
+  print("cluster_resources:       ", total);
+  print("available_resources:     ", available);
   check(total["accelerator"] == 1, "exactly one accelerator in the cluster");
   for (const auto& [name, amount] : total)
     check(available.count(name) == 1, "available_resources() has every key of the total");
@@ -49,8 +51,9 @@ int main(int argc, char** argv) {
   auto first = actors::task(use_accelerator).set_resources(needs).remote(300);
   auto second = actors::task(use_accelerator).set_resources(needs).remote(300);
 
-  // Shown while they run (not checked: what is free at this instant depends on timing).
-  print("available while they run:", actors::available_resources());
+  // Give the first a moment to start, then look: it holds the accelerator (shown, not checked).
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  print("available while one runs:", actors::available_resources());
 
   // The runtime lets one in only after the other has finished: one ends before the other starts.
   auto [a_start, a_end] = actors::get(first);

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
 
   std::vector<actors::object_ref<double>> results, running;
   for (int i = 0; i < 8; ++i) {
-    // At most n_jobs in flight: wait for one to finish and keep only those still running.
+    // At most n_jobs in flight: when full, wait until one finishes and keep the others.
     if (running.size() == n_jobs) running = actors::wait(running, 1).unready;
     // delayed(sqrt)(i**2): submit the call.
     results.push_back(actors::task(root).remote(double(i * i)));

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <iostream>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 // Leaves: sum one chunk of the input.
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
       next.push_back(actors::task(add).remote(level[i], level[i + 1]));
     // An odd one out moves up a level unchanged.
     if (level.size() % 2 == 1) next.push_back(level.back());
-    tasks += next.size() - level.size() % 2;
+    tasks += level.size() / 2;  // one add per pair
     level = std::move(next);
   }
 

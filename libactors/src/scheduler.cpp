@@ -40,7 +40,9 @@ struct scheduler::worker {
   job* current = nullptr;        // guarded by mu_
   std::uint32_t shape = 0;       // shape the current job holds
   amount lent_cpu = 0;           // CPU handed back while the job blocks
-  bool finishing = false;        // counted in finishing_
+  // Set by the worker before its task's result is published, cleared under mu_ once the
+  // resources are back: read by available() so that a caller who just got a result sees them free.
+  std::atomic<bool> finishing{false};
   bool exited = false;           // guarded by mu_
 };
 
@@ -258,8 +260,8 @@ void scheduler::worker_main(worker* w) {
       j->run();
       done = j;
       lock.lock();
-      if (w->finishing) {
-        w->finishing = false;
+      if (w->finishing.load(std::memory_order_relaxed)) {
+        w->finishing.store(false, std::memory_order_relaxed);
         finishing_.fetch_sub(1, std::memory_order_release);
       }
       continue;
@@ -320,9 +322,9 @@ void scheduler::worker_main(worker* w) {
 }
 
 void scheduler::finishing(worker& w) noexcept {
-  if (w.finishing) return;
-  w.finishing = true;
+  if (w.finishing.load(std::memory_order_relaxed)) return;
   finishing_.fetch_add(1, std::memory_order_acq_rel);
+  w.finishing.store(true, std::memory_order_release);
 }
 
 void scheduler::lend_cpu(worker& w) {
@@ -353,9 +355,15 @@ std::map<std::string, double> scheduler::totals() const {
 
 std::map<std::string, double> scheduler::available() const {
   std::lock_guard lock(mu_);
+  auto free = available_;
+  // A task whose result is out is done with its resources, though its thread may not have
+  // handed them back yet: count them as free, as the caller who just got the result expects.
+  for (const auto& w : workers_)
+    if (w->finishing.load(std::memory_order_acquire) && w->current)
+      for (const auto& [index, need] : shapes_[w->shape]) free[index] += need;
   std::map<std::string, double> out;
   for (std::uint32_t i = 0; i < total_.size(); ++i)
-    if (total_[i] > 0) out[names_.name_of(i)] = to_units(std::max<amount>(0, available_[i]));
+    if (total_[i] > 0) out[names_.name_of(i)] = to_units(std::clamp<amount>(free[i], 0, total_[i]));
   return out;
 }
 
