@@ -1,0 +1,56 @@
+#include "region.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+
+namespace actors::object_store::detail {
+namespace {
+
+// POSIX leaves names other than "/name" implementation-defined; glibc puts them under /dev/shm,
+// where a second slash would name a missing directory.
+bool valid_shm_name(const std::string& name) {
+  return name.size() >= 2 && name.size() <= NAME_MAX && name[0] == '/' && name.find('/', 1) == std::string::npos;
+}
+
+}  // namespace
+
+// MAP_NORESERVE throughout: the region is reserved address space, not committed memory, so a
+// store sized at 30% of RAM neither takes that RAM at start nor trips overcommit accounting.
+expected<std::byte*, errc> map_region(std::uint64_t length, const std::string& shm_name) {
+  void* base = MAP_FAILED;
+  if (shm_name.empty()) {
+    base = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) return unexpected(errc::map_failed);
+    return static_cast<std::byte*>(base);
+  }
+  if (!valid_shm_name(shm_name)) return unexpected(errc::invalid_argument);
+  // O_EXCL: two stores must never share one region, each believing it owns the free space.
+  // 0600: only processes of the same user may read objects (ARCHITECTURE.md §7).
+  const int fd = ::shm_open(shm_name.c_str(), O_RDWR | O_CREAT | O_EXCL, S_IRUSR | S_IWUSR);
+  if (fd < 0) {
+    if (errno == EEXIST) return unexpected(errc::already_exists);
+    if (errno == EINVAL || errno == ENAMETOOLONG) return unexpected(errc::invalid_argument);
+    return unexpected(errc::map_failed);
+  }
+  // ftruncate allocates nothing on tmpfs: pages come into being as they are faulted in.
+  if (::ftruncate(fd, static_cast<off_t>(length)) == 0)
+    base = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  ::close(fd);  // the mapping keeps the object alive
+  if (base == MAP_FAILED) {
+    ::shm_unlink(shm_name.c_str());
+    return unexpected(errc::map_failed);
+  }
+  return static_cast<std::byte*>(base);
+}
+
+void unmap_region(std::byte* base, std::uint64_t length, const std::string& shm_name) noexcept {
+  ::munmap(base, length);
+  if (!shm_name.empty()) ::shm_unlink(shm_name.c_str());
+}
+
+}  // namespace actors::object_store::detail
