@@ -63,7 +63,7 @@ TEST_SUITE("codec") {
     CHECK(round_trip(std::string()).empty());
   }
 
-  TEST_CASE("containers round-trip, nested too") {
+  TEST_CASE("containers round-trip; nested too") {
     CHECK(round_trip(std::vector<std::string>{"a", "", "ccc"}) == std::vector<std::string>{"a", "", "ccc"});
     CHECK(round_trip(std::vector<bool>{true, false, true}) == std::vector<bool>{true, false, true});
     CHECK(round_trip(std::array<int, 3>{1, 2, 3}) == std::array<int, 3>{1, 2, 3});
@@ -90,7 +90,7 @@ TEST_SUITE("codec") {
     CHECK(round_trip(j) == j);
   }
 
-  TEST_CASE("ACTORS_SERIALIZABLE structs round-trip, inside containers too") {
+  TEST_CASE("ACTORS_SERIALIZABLE structs round-trip; inside containers too") {
     geometry::point p{1.5, -2, "corner", geometry::color::green};
     CHECK(round_trip(p) == p);
     geometry::shape s{{p, geometry::point{}}, std::map<std::string, int>{{"sides", 2}}};

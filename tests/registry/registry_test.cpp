@@ -40,7 +40,7 @@ TEST_SUITE("registry") {
     CHECK(actors::get(actors::task(library_greet).remote("you")) == "hello, you");
   }
 
-  TEST_CASE("names are kept as written in the macro, overloads with their parameter types") {
+  TEST_CASE("names are kept as written in the macro; overloads with their parameter types") {
     CHECK(actors::detail::registered_name(library_triple) == "library_triple");
     CHECK(actors::detail::registered_name(ACTORS_FUNC(scale, int)) == "scale(int)");
     CHECK(actors::detail::registered_name(ACTORS_FUNC(scale, double)) == "scale(double)");
@@ -48,7 +48,7 @@ TEST_SUITE("registry") {
     CHECK(actors::detail::registered_name(ACTORS_FUNC(&widget::set, int, int)) == "&widget::set(int, int)");
   }
 
-  TEST_CASE("overloads are told apart by ACTORS_FUNC, for tasks and methods") {
+  TEST_CASE("overloads are told apart by ACTORS_FUNC; for tasks and methods") {
     runtime_scope rt;
     CHECK(actors::get(actors::task(ACTORS_FUNC(scale, int)).remote(4)) == 8);
     CHECK(actors::get(actors::task(ACTORS_FUNC(scale, double)).remote(4.0)) == 2.0);

@@ -75,7 +75,7 @@ TEST_SUITE("concurrency") {
     }
   }
 
-  TEST_CASE("a chain of 2,000 dependent tasks resolves in order" * doctest::timeout(120)) {
+  TEST_CASE("a chain of 2000 dependent tasks resolves in order" * doctest::timeout(120)) {
     runtime_scope rt(2);
     auto ref = actors::put(0);
     for (int i = 0; i < 2000; ++i) ref = actors::task(increment).remote(ref);

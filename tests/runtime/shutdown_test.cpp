@@ -29,7 +29,7 @@ struct sleeper {
 ACTORS_REMOTE(slow, plus_one, sleeper::create, &sleeper::nap)
 
 TEST_SUITE("shutdown") {
-  TEST_CASE("shutdown with queued, waiting, infeasible and running work returns and fails what did not run" *
+  TEST_CASE("shutdown with queued; waiting; infeasible and running work returns and fails what did not run" *
             doctest::timeout(60)) {
     started = 0;
     actors::init({.num_cpus = 1});
