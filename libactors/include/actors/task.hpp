@@ -41,6 +41,9 @@ class task_builder {
   template <class... Args>
   auto remote(Args&&... args) {
     auto [job, ref] = detail::make_call<void>(f_, *name_, std::forward<Args>(args)...);
+    // Embedded workers are threads of this process and cannot die on their own, so only
+    // exceptions can use up retries here.
+    if (options_.retry_exceptions) job->set_exception_retries(options_.max_retries);
     auto deps = detail::dependency_list(job->slots());
     detail::submit_task(std::move(job), options_, deps);
     return ref;

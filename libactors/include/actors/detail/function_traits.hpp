@@ -20,26 +20,28 @@ struct function_traits<R (*)(A...)> {
 template <class R, class... A>
 struct function_traits<R (*)(A...) noexcept> : function_traits<R (*)(A...)> {};
 
-#define ACTORS_DETAIL_MEMBER_TRAITS(QUALIFIERS)                 \
+// RVALUE: the method is &&-qualified, so it must be called on an rvalue of the actor.
+#define ACTORS_DETAIL_MEMBER_TRAITS(QUALIFIERS, RVALUE)         \
   template <class R, class C, class... A>                       \
   struct function_traits<R (C::*)(A...) QUALIFIERS> {           \
     using result = R;                                           \
     using params = type_list<A...>;                             \
     using object = C;                                           \
     static constexpr std::size_t arity = sizeof...(A);          \
+    static constexpr bool rvalue_qualified = RVALUE;            \
   };
-ACTORS_DETAIL_MEMBER_TRAITS()
-ACTORS_DETAIL_MEMBER_TRAITS(const)
-ACTORS_DETAIL_MEMBER_TRAITS(&)
-ACTORS_DETAIL_MEMBER_TRAITS(const&)
-ACTORS_DETAIL_MEMBER_TRAITS(&&)
-ACTORS_DETAIL_MEMBER_TRAITS(const&&)
-ACTORS_DETAIL_MEMBER_TRAITS(noexcept)
-ACTORS_DETAIL_MEMBER_TRAITS(const noexcept)
-ACTORS_DETAIL_MEMBER_TRAITS(& noexcept)
-ACTORS_DETAIL_MEMBER_TRAITS(const& noexcept)
-ACTORS_DETAIL_MEMBER_TRAITS(&& noexcept)
-ACTORS_DETAIL_MEMBER_TRAITS(const&& noexcept)
+ACTORS_DETAIL_MEMBER_TRAITS(, false)
+ACTORS_DETAIL_MEMBER_TRAITS(const, false)
+ACTORS_DETAIL_MEMBER_TRAITS(&, false)
+ACTORS_DETAIL_MEMBER_TRAITS(const&, false)
+ACTORS_DETAIL_MEMBER_TRAITS(&&, true)
+ACTORS_DETAIL_MEMBER_TRAITS(const&&, true)
+ACTORS_DETAIL_MEMBER_TRAITS(noexcept, false)
+ACTORS_DETAIL_MEMBER_TRAITS(const noexcept, false)
+ACTORS_DETAIL_MEMBER_TRAITS(& noexcept, false)
+ACTORS_DETAIL_MEMBER_TRAITS(const& noexcept, false)
+ACTORS_DETAIL_MEMBER_TRAITS(&& noexcept, true)
+ACTORS_DETAIL_MEMBER_TRAITS(const&& noexcept, true)
 #undef ACTORS_DETAIL_MEMBER_TRAITS
 
 template <class F>

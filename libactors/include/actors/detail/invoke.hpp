@@ -114,45 +114,67 @@ class call_job final : public job {
   void run() noexcept override {
     auto deps = dependency_list(slots_);
     if (auto failed = first_failure(deps)) return abandon(failed);
-    try {
-      std::apply([](auto&... s) { (s.prepare(), ...); }, slots_);
-      if constexpr (std::is_void_v<R>) {
-        invoke(std::make_index_sequence<std::tuple_size_v<Slots>>{});
-        finishing();
-        result_->set_value();
-      } else {
-        auto value = invoke(std::make_index_sequence<std::tuple_size_v<Slots>>{});
-        finishing();
-        result_->set_value(std::move(value));
+    for (int attempt = 0;; ++attempt) {
+      try {
+        // A call that may be retried runs on a copy of its arguments: the function may move
+        // from or change them, and the next attempt needs them as they were.
+        if constexpr (std::is_copy_constructible_v<Slots>) {
+          if (exception_retries_ != 0) {
+            Slots attempt_slots = slots_;
+            return call(attempt_slots);
+          }
+        }
+        return call(slots_);
+      } catch (...) {
+        if (exception_retries_ == 0 || (exception_retries_ > 0 && attempt >= exception_retries_)) {
+          auto e = wrap_user_exception(std::current_exception(), name_);
+          finishing();
+          result_->set_exception(std::move(e));
+          return;
+        }
       }
-    } catch (...) {
-      auto e = wrap_user_exception(std::current_exception(), name_);
-      finishing();
-      result_->set_exception(std::move(e));
     }
   }
+  /// Lets user exceptions be retried: `n` more attempts, -1 without limit (tasks only).
+  void set_exception_retries(int n) noexcept { exception_retries_ = n; }
   void abandon(std::exception_ptr e) noexcept override { result_->set_exception(std::move(e)); }
   const std::string& name() const noexcept override { return name_; }
   const Slots& slots() const noexcept { return slots_; }
 
  private:
+  void call(Slots& slots) {
+    std::apply([](auto&... s) { (s.prepare(), ...); }, slots);
+    if constexpr (std::is_void_v<R>) {
+      invoke(slots, std::make_index_sequence<std::tuple_size_v<Slots>>{});
+      finishing();
+      result_->set_value();
+    } else {
+      auto value = invoke(slots, std::make_index_sequence<std::tuple_size_v<Slots>>{});
+      finishing();
+      result_->set_value(std::move(value));
+    }
+  }
+
   // Only tasks return to the scheduler after one call; an actor's mailbox drain goes on.
   static void finishing() noexcept {
     if constexpr (std::is_void_v<Self>) task_finishing();
   }
 
   template <std::size_t... I>
-  decltype(auto) invoke(std::index_sequence<I...>) {
+  decltype(auto) invoke(Slots& slots, std::index_sequence<I...>) {
     using traits = function_traits<F>;
-    return invoke_with(typename traits::params{}, std::index_sequence<I...>{});
+    return invoke_with(slots, typename traits::params{}, std::index_sequence<I...>{});
   }
   template <class... Ps, std::size_t... I>
-  decltype(auto) invoke_with(type_list<Ps...>, std::index_sequence<I...>) {
+  decltype(auto) invoke_with(Slots& slots, type_list<Ps...>, std::index_sequence<I...>) {
     if constexpr (!std::is_void_v<Self>) {
       auto* self = static_cast<Self*>(current_actor_instance());
-      return (self->*f_)(pass<Ps>(std::get<I>(slots_).get())...);
+      if constexpr (function_traits<F>::rvalue_qualified)
+        return (std::move(*self).*f_)(pass<Ps>(std::get<I>(slots).get())...);
+      else
+        return (self->*f_)(pass<Ps>(std::get<I>(slots).get())...);
     } else {
-      return f_(pass<Ps>(std::get<I>(slots_).get())...);
+      return f_(pass<Ps>(std::get<I>(slots).get())...);
     }
   }
 
@@ -160,6 +182,7 @@ class call_job final : public job {
   const std::string& name_;
   std::shared_ptr<value_cell<R>> result_;
   Slots slots_;
+  int exception_retries_ = 0;
 };
 
 /// Builds the job for calling `f` with `args` (on an actor of class Self, or as a task when Self
