@@ -1,6 +1,7 @@
 #include <actors/detail/cell.hpp>
 
 #include "blocking.hpp"
+#include "exception_copy.hpp"
 #include "futex.hpp"
 
 #include <array>
@@ -44,7 +45,7 @@ void cell::publish(std::uint32_t final_status) noexcept {
 
 bool cell::set_exception(std::exception_ptr e) noexcept {
   if (!claim()) return false;
-  publish_exception(std::move(e));
+  publish_exception(private_copy(e));  // see exception_copy.hpp
   return true;
 }
 
@@ -83,7 +84,7 @@ bool cell::wait(std::optional<clock::time_point> deadline) noexcept {
 void cell::wait_and_rethrow(std::optional<clock::time_point> deadline) {
   if (!wait(deadline))
     throw timeout_error("actors::get timed out waiting for object " + to_string(id));
-  if (failed()) std::rethrow_exception(error_);
+  if (failed()) std::rethrow_exception(private_copy(error_));
 }
 
 }  // namespace actors::detail
