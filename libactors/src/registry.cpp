@@ -21,9 +21,12 @@ struct key_hash {
 // Filled during static initialisation (possibly from several translation units in any order),
 // read by every task submission afterwards: a function-local static avoids the initialisation
 // order problem, and a shared_mutex keeps concurrent readers cheap.
+// Entries live in a node-based map and never move, so pointers to them (and to their names)
+// stay valid for the life of the program.
 struct registry {
   std::shared_mutex mutex;
-  std::unordered_map<function_key, std::string, key_hash> names;
+  std::unordered_map<function_key, remote_entry, key_hash> by_key;
+  std::unordered_multimap<std::string, const remote_entry*> by_name;
 };
 
 registry& the_registry() {
@@ -50,10 +53,38 @@ std::string display_name(std::string_view entry) {
 
 }  // namespace
 
-void register_function(const function_key& key, std::string name) {
+void register_function(remote_entry entry) {
   auto& r = the_registry();
   std::unique_lock lock(r.mutex);
-  r.names.emplace(key, std::move(name));  // a second registration of the same function keeps the first name
+  auto key = entry.key;
+  auto [it, inserted] = r.by_key.emplace(key, std::move(entry));
+  if (inserted) r.by_name.emplace(it->second.name, &it->second);
+}
+
+const remote_entry& find_remote(const std::string& name, const std::string& signature) {
+  auto& r = the_registry();
+  std::shared_lock lock(r.mutex);
+  auto [first, last] = r.by_name.equal_range(name);
+  if (first == last)
+    throw error("actors: no function is registered as '" + name +
+                "' in this program (is the worker running another executable, or is ACTORS_REMOTE missing?)");
+  const remote_entry* match = nullptr;
+  std::string others;
+  for (auto it = first; it != last; ++it) {
+    const remote_entry* e = it->second;
+    if (signature == e->signature()) {
+      if (match)
+        throw error("actors: two different functions are registered as '" + name + "' with the signature " +
+                    demangle(signature.c_str()) + "; register one of them under another name");
+      match = e;
+    } else {
+      others += (others.empty() ? "" : ", ") + demangle(e->signature());
+    }
+  }
+  if (!match)
+    throw error("actors: '" + name + "' was called as " + demangle(signature.c_str()) +
+                " but this program registers it as " + others);
+  return *match;
 }
 
 const std::string* find_function(const function_key& key) noexcept {
@@ -64,10 +95,10 @@ const std::string* find_function(const function_key& key) noexcept {
   if (last_name && last_key == key) return last_name;
   auto& r = the_registry();
   std::shared_lock lock(r.mutex);
-  auto it = r.names.find(key);
-  if (it == r.names.end()) return nullptr;
+  auto it = r.by_key.find(key);
+  if (it == r.by_key.end()) return nullptr;
   last_key = key;
-  last_name = &it->second;
+  last_name = &it->second.name;
   return last_name;
 }
 

@@ -18,29 +18,6 @@ template <class C>
 class actor_handle;
 
 namespace detail {
-/// The class a factory's result makes: C for C, C* and std::unique_ptr<C>.
-template <class R>
-struct actor_class {
-  using type = R;
-  static std::shared_ptr<void> own(R&& r) { return std::make_shared<R>(std::move(r)); }
-};
-template <class C>
-struct actor_class<C*> {
-  using type = C;
-  static std::shared_ptr<void> own(C* p) {
-    if (!p) throw error("actors: the actor factory returned a null pointer");
-    return std::shared_ptr<C>(p);
-  }
-};
-template <class C, class D>
-struct actor_class<std::unique_ptr<C, D>> {
-  using type = C;
-  static std::shared_ptr<void> own(std::unique_ptr<C, D>&& p) {
-    if (!p) throw error("actors: the actor factory returned a null pointer");
-    return std::shared_ptr<C>(std::move(p));
-  }
-};
-
 /// Runs an actor's factory and installs the instance it makes.
 template <class F, class Slots>
 class factory_job final : public job {
@@ -64,6 +41,8 @@ class factory_job final : public job {
   /// The runtime marks the actor dead itself when it abandons its factory.
   void abandon(std::exception_ptr) noexcept override {}
   const std::string& name() const noexcept override { return name_; }
+  const char* signature() const noexcept override { return typeid(F).name(); }
+  void encode_arguments(writer& w) const override { encode_slots(w, slots_); }
   const Slots& slots() const noexcept { return slots_; }
 
  private:

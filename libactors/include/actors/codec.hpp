@@ -85,6 +85,13 @@ class reader {
       throw error("actors codec: length " + std::to_string(n) + " exceeds the input");
     return static_cast<std::size_t>(n);
   }
+  /// The next `n` bytes, in place; throws when fewer remain.
+  std::span<const std::byte> read_span(std::size_t n) {
+    if (n > remaining()) throw error("actors codec: input truncated");
+    auto out = bytes_.subspan(pos_, n);
+    pos_ += n;
+    return out;
+  }
   std::size_t remaining() const noexcept { return bytes_.size() - pos_; }
   void note_ref(const object_id& id) { refs_.push_back(id); }
   void note_handle(const actor_id& id) { handles_.push_back(id); }

@@ -5,11 +5,12 @@
 ///     ACTORS_REMOTE(add, counter::create, &counter::increment, ACTORS_FUNC(scale, double))
 ///
 /// Functions are registered under the name written in the macro and found again by address and
-/// type. ACTORS_REMOTE may appear any number of times, in any source file at namespace scope,
-/// with or without a trailing semicolon. The registry is filled during static initialisation and
+/// type, or, on a worker, by name and signature (detail/remote.hpp). ACTORS_REMOTE may appear
+/// any number of times, in any source file at namespace scope, with or without a trailing
+/// semicolon. The registry is filled during static initialisation and
 /// read from any thread afterwards.
 
-#include <actors/detail/function_traits.hpp>
+#include <actors/detail/remote.hpp>
 
 #include <array>
 #include <cstdint>
@@ -21,28 +22,16 @@
 
 namespace actors::detail {
 
-/// A callable's identity: its pointer bits (16 bytes covers member function pointers) and type.
-struct function_key {
-  std::array<std::uint64_t, 2> bits{};
-  const std::type_info* type = nullptr;
-  friend bool operator==(const function_key& a, const function_key& b) noexcept {
-    return a.bits == b.bits && *a.type == *b.type;
-  }
-};
-
-template <class F>
-function_key key_of(F f) noexcept {
-  static_assert(sizeof(F) <= sizeof(function_key::bits), "unexpected function pointer size");
-  function_key k;
-  std::memcpy(k.bits.data(), &f, sizeof f);
-  k.type = &typeid(F);
-  return k;
-}
-
-void register_function(const function_key& key, std::string name);
+/// Adds a callable; a second registration of the same callable keeps the first.
+void register_function(remote_entry entry);
 
 /// The registered name, or null.
 const std::string* find_function(const function_key& key) noexcept;
+
+/// On a worker: the entry a call names by its registered name and signature (a mangled type).
+/// Throws actors::error when this program has no such function, has it with another
+/// signature, or has two different functions registered under that name and signature.
+const remote_entry& find_remote(const std::string& name, const std::string& signature);
 
 /// Throws actors::error naming the unregistered function as well as the process can tell.
 [[noreturn]] void throw_unregistered(const function_key& key);
@@ -63,7 +52,7 @@ template <class... Fs>
 bool register_functions(const char* names, Fs... fs) {
   auto split = split_registration_list(names);
   std::size_t i = 0;
-  (register_function(key_of(fs), i < split.size() ? split[i++] : std::string("?")), ...);
+  (register_function(remote_binding<Fs>::make(key_of(fs), i < split.size() ? split[i++] : std::string("?"))), ...);
   return true;
 }
 

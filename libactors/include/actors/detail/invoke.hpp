@@ -3,6 +3,7 @@
 /// slot holding either the argument converted to the parameter's decayed type, or an object_ref
 /// resolved to that type just before the call. Compile-time checks give readable messages.
 
+#include <actors/detail/arguments.hpp>
 #include <actors/detail/function_traits.hpp>
 #include <actors/detail/job.hpp>
 #include <actors/object_ref.hpp>
@@ -23,6 +24,7 @@ struct arg_slot {
   cell* dependency() const noexcept { return nullptr; }
   void prepare() {}
   value_type& get() noexcept { return value; }
+  void encode(writer& w) const { write_argument(w, value); }
   value_type value;
 };
 
@@ -38,6 +40,13 @@ struct arg_slot<P, object_ref<U>> {
   cell* dependency() const noexcept { return ref.cell().get(); }
   void prepare() { value.emplace(load(*ref.cell())); }
   value_type& get() noexcept { return *value; }
+  /// The resolved value, converted to the parameter's type as a local call would.
+  void encode(writer& w) const {
+    const auto& c = *ref.cell();
+    if (!c.complete() || c.failed())
+      throw error("actors: an argument was sent to another process before it was ready");
+    write_argument(w, value_type(load(c)));
+  }
   object_ref<U> ref;
   std::optional<value_type> value;
 };
@@ -101,6 +110,23 @@ std::vector<cell*> dependency_list(const Slots& slots) {
   return deps;
 }
 
+/// Writes a call's arguments: their count, then each slot (detail/arguments.hpp).
+template <class Slots>
+void encode_slots(writer& w, const Slots& slots) {
+  w.write_pod(static_cast<std::uint32_t>(std::tuple_size_v<Slots>));
+  std::apply([&](const auto&... s) { (s.encode(w), ...); }, slots);
+}
+
+/// Reads a result of type R that must fill the whole answer.
+template <class R>
+R decode_result(reader& r, const std::string& function) {
+  R value = decode<R>(r);
+  if (r.remaining() != 0)
+    throw error("actors: the result of " + function + " has " + std::to_string(r.remaining()) +
+                " bytes left over: the worker's function returns another type");
+  return value;
+}
+
 /// A task or method call with its arguments and its result cell. `Self` is the actor's class
 /// for method calls (the instance is stored as that type, which may derive from the class that
 /// declares the method), void for tasks.
@@ -139,6 +165,16 @@ class call_job final : public job {
   void set_exception_retries(int n) noexcept { exception_retries_ = n; }
   void abandon(std::exception_ptr e) noexcept override { result_->set_exception(std::move(e)); }
   const std::string& name() const noexcept override { return name_; }
+  const char* signature() const noexcept override { return typeid(F).name(); }
+  void encode_arguments(writer& w) const override { encode_slots(w, slots_); }
+  void accept_result(reader& r) override {
+    if constexpr (std::is_void_v<R>) {
+      if (r.remaining() != 0) throw error("actors: " + name_ + " returns nothing but the worker answered a value");
+      result_->set_value();
+    } else {
+      result_->set_value(decode_result<R>(r, name_));
+    }
+  }
   const Slots& slots() const noexcept { return slots_; }
 
  private:

@@ -32,6 +32,16 @@ class job {
   /// The registered name of the function, for errors and traces.
   virtual const std::string& name() const noexcept = 0;
 
+  // Cluster mode: the call crosses to a worker process (detail/remote.hpp).
+  /// The callable's mangled type, which the worker checks against its own registration.
+  virtual const char* signature() const noexcept { return ""; }
+  /// Writes the arguments; every dependency is complete and none failed. Throws actors::error
+  /// for a job that cannot be sent.
+  virtual void encode_arguments(writer& w) const;
+  /// Completes the result from the worker's encoded answer; throws actors::error (and leaves
+  /// the result pending) when the answer does not decode.
+  virtual void accept_result(reader& r);
+
   // Runtime bookkeeping, owned by whichever runtime structure holds the job.
   job* next = nullptr;
   std::atomic<std::uint32_t> unresolved{0};
