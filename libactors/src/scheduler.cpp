@@ -38,6 +38,10 @@ struct scheduler::worker {
   std::thread thread;
   std::atomic<std::uint32_t> wake{wake_idle};
   job* current = nullptr;        // guarded by mu_
+  // A job given to this worker while it was idle, with its resources already taken: written
+  // under mu_ before `wake` becomes wake_notified, read by the worker after it sees that, so
+  // the worker starts it without taking the lock.
+  job* handoff = nullptr;
   std::uint32_t shape = 0;       // shape the current job holds
   amount lent_cpu = 0;           // CPU handed back while the job blocks
   // Set by the worker before its task's result is published, cleared under mu_ once the
@@ -208,18 +212,28 @@ std::size_t scheduler::runnable_locked() const {
 
 void scheduler::dispatch_locked() {
   if (stopping_) return;
-  auto runnable = runnable_locked();
-  while (waking_ + finishing_.load(std::memory_order_acquire) < runnable) {
+  for (;;) {
+    // Threads already on their way to the queue (woken, started, or finishing a task) will
+    // take what is runnable; only more runnable jobs than that need another thread.
+    auto runnable = runnable_locked();
+    if (waking_ + finishing_.load(std::memory_order_acquire) >= runnable) return;
     if (!idle_.empty()) {
+      // Hand the job over with the wake-up: the idle thread starts it without coming back for
+      // the lock, which halves the lock traffic when threads idle between short tasks.
+      job* j = pick_locked();
+      if (!j) return;  // runnable_locked() overestimated: nothing fits after all
       worker* w = idle_.back();
       idle_.pop_back();
+      w->current = j;
+      w->shape = j->shape;
+      w->handoff = j;
       if (w->wake.exchange(wake_notified, std::memory_order_acq_rel) == wake_sleeping) futex_wake_one(w->wake);
     } else if (live_ < max_threads) {
       spawn_locked();
+      ++waking_;
     } else {
-      break;
+      return;
     }
-    ++waking_;
   }
 }
 
@@ -266,21 +280,20 @@ void scheduler::worker_main(worker* w) {
       }
       continue;
     }
-    if (done) {
-      dispatch_locked();
-      ++waking_;  // while the lock is free this thread still counts as one about to look
+    if (stopping_) {
       lock.unlock();
-      delete done;
-      done = nullptr;
+      delete done;  // before this thread counts as exited: stop() may return right after
       lock.lock();
-      --waking_;
-      continue;  // look again: the queue may have filled while the lock was free
+      break;
     }
-    if (stopping_) break;
-    // Idle: spin a little, then sleep until notified.
+    // Idle: register, so that the next job is handed to this thread, then free the job just
+    // run outside the lock, spin a little, and sleep until notified.
+    if (done) dispatch_locked();  // resources given back may let jobs of other shapes start
     w->wake.store(wake_idle, std::memory_order_relaxed);
     idle_.push_back(w);
     lock.unlock();
+    delete done;
+    done = nullptr;
     auto spin_until = std::chrono::steady_clock::now() + idle_spin;
     for (unsigned i = 1; w->wake.load(std::memory_order_acquire) == wake_idle; ++i) {
       spin_pause();
@@ -298,23 +311,28 @@ void scheduler::worker_main(worker* w) {
         futex_wait(w->wake, wake_sleeping, deadline);
       }
     }
+    if (w->wake.load(std::memory_order_acquire) != wake_notified) {
+      lock.lock();
+      auto it = std::find(idle_.begin(), idle_.end(), w);
+      if (it != idle_.end()) {  // not notified: stopping, or idle for long, or a spurious wake-up
+        idle_.erase(it);
+        if (stopping_ || (timed_out && idle_.size() > min_threads_)) break;
+        continue;  // go round again: re-registers as idle
+      }
+      // Notified between the load and the lock; the handoff was written under this lock.
+      lock.unlock();
+    }
+    // Notified: by dispatch_locked() with a job to run, or by stop() without one.
+    if (job* j = std::exchange(w->handoff, nullptr)) {
+      tls_keep_resources = false;
+      j->run();
+      done = j;
+    }
     lock.lock();
-    if (w->wake.load(std::memory_order_acquire) == wake_notified) {
-      --waking_;
-      continue;
+    if (w->finishing.load(std::memory_order_relaxed)) {
+      w->finishing.store(false, std::memory_order_relaxed);
+      finishing_.fetch_sub(1, std::memory_order_release);
     }
-    // Not notified: either stopping or idle for long. A notification may still race in until
-    // this thread leaves idle_, which happens under the lock right here.
-    auto it = std::find(idle_.begin(), idle_.end(), w);
-    if (it == idle_.end()) {  // notified between the load and the lock
-      --waking_;
-      continue;
-    }
-    if (stopping_ || (timed_out && idle_.size() > min_threads_)) {
-      idle_.erase(it);
-      break;
-    }
-    idle_.erase(it);  // go round again: re-registers as idle
   }
   w->exited = true;
   --live_;
