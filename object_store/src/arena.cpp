@@ -67,6 +67,13 @@ void arena::deallocate(const allocation& block) {
   used_ -= block.size;
 }
 
+std::uint64_t arena::offset_of(const std::byte* p) const noexcept {
+  // In integers, as deallocate() does: comparing pointers into different objects is undefined.
+  const auto offset = reinterpret_cast<std::uintptr_t>(p) - reinterpret_cast<std::uintptr_t>(base_);
+  detail::check(offset <= capacity_, "offset_of() a pointer outside the arena");
+  return offset;
+}
+
 std::uint64_t arena::used() const {
   std::lock_guard lock(mu_);
   return used_;

@@ -13,6 +13,15 @@ std::string_view to_string(errc e) noexcept {
     case errc::map_failed: return "map_failed";
     case errc::invalid_argument: return "invalid_argument";
     case errc::pinned: return "pinned";
+    case errc::too_large: return "too_large";
+    case errc::disk_full: return "disk_full";
+    case errc::io_error: return "io_error";
+    case errc::read_only: return "read_only";
+    case errc::permission_denied: return "permission_denied";
+    case errc::chunk_out_of_range: return "chunk_out_of_range";
+    case errc::chunk_duplicate: return "chunk_duplicate";
+    case errc::chunk_size_mismatch: return "chunk_size_mismatch";
+    case errc::cancelled: return "cancelled";
   }
   return "unknown";  // a number received from a newer peer
 }

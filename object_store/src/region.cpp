@@ -9,15 +9,12 @@
 #include <climits>
 
 namespace actors::object_store::detail {
-namespace {
 
 // POSIX leaves names other than "/name" implementation-defined; glibc puts them under /dev/shm,
 // where a second slash would name a missing directory.
 bool valid_shm_name(const std::string& name) {
   return name.size() >= 2 && name.size() <= NAME_MAX && name[0] == '/' && name.find('/', 1) == std::string::npos;
 }
-
-}  // namespace
 
 // MAP_NORESERVE throughout: the region is reserved address space, not committed memory, so a
 // store sized at 30% of RAM neither takes that RAM at start nor trips overcommit accounting.
@@ -46,6 +43,28 @@ expected<std::byte*, errc> map_region(std::uint64_t length, const std::string& s
     return unexpected(errc::map_failed);
   }
   return static_cast<std::byte*>(base);
+}
+
+// MAP_NORESERVE and no MAP_POPULATE: the segment is as large as the owner's whole arena, and
+// populating it would make tmpfs allocate every hole a reader touches, not just the objects.
+expected<existing_region, errc> map_existing_region(const std::string& shm_name, bool writable) {
+  if (!valid_shm_name(shm_name)) return unexpected(errc::invalid_argument);
+  const int fd = ::shm_open(shm_name.c_str(), writable ? O_RDWR : O_RDONLY, 0);
+  if (fd < 0) {
+    if (errno == ENOENT) return unexpected(errc::not_found);
+    if (errno == EACCES || errno == EPERM) return unexpected(errc::permission_denied);
+    if (errno == EINVAL || errno == ENAMETOOLONG) return unexpected(errc::invalid_argument);
+    return unexpected(errc::map_failed);
+  }
+  struct stat st {};
+  void* base = MAP_FAILED;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+    base = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), writable ? PROT_READ | PROT_WRITE : PROT_READ,
+                  MAP_SHARED | MAP_NORESERVE, fd, 0);
+  }
+  ::close(fd);  // the mapping keeps the segment open
+  if (base == MAP_FAILED) return unexpected(errc::map_failed);
+  return existing_region{static_cast<std::byte*>(base), static_cast<std::uint64_t>(st.st_size)};
 }
 
 void unmap_region(std::byte* base, std::uint64_t length, const std::string& shm_name) noexcept {

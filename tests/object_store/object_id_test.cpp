@@ -68,9 +68,19 @@ TEST_SUITE("errc") {
     CHECK(static_cast<int>(errc::map_failed) == 6);
     CHECK(static_cast<int>(errc::invalid_argument) == 7);
     CHECK(static_cast<int>(errc::pinned) == 8);
+    CHECK(static_cast<int>(errc::too_large) == 9);
+    CHECK(static_cast<int>(errc::disk_full) == 10);
+    CHECK(static_cast<int>(errc::io_error) == 11);
+    CHECK(static_cast<int>(errc::read_only) == 12);
+    CHECK(static_cast<int>(errc::permission_denied) == 13);
+    CHECK(static_cast<int>(errc::chunk_out_of_range) == 14);
+    CHECK(static_cast<int>(errc::chunk_duplicate) == 15);
+    CHECK(static_cast<int>(errc::chunk_size_mismatch) == 16);
+    CHECK(static_cast<int>(errc::cancelled) == 17);
     std::set<std::string_view> names;
-    for (int i = 0; i <= 8; ++i) names.insert(to_string(static_cast<errc>(i)));
-    CHECK(names.size() == 9);
+    for (int i = 0; i <= 17; ++i) names.insert(to_string(static_cast<errc>(i)));
+    CHECK(names.size() == 18);
+    CHECK_FALSE(names.contains("unknown"));
     CHECK(to_string(errc::out_of_memory) == "out_of_memory");
     CHECK(to_string(static_cast<errc>(200)) == "unknown");
   }

@@ -41,7 +41,8 @@ TEST_SUITE("store") {
     CHECK(s.seal({9, 9}) == errc::not_found);
     CHECK(s.remove({9, 9}) == errc::not_found);
     CHECK_FALSE(s.contains({9, 9}));
-    CHECK(s.create({2, 2}, 1 << 20).error() == errc::out_of_memory);
+    CHECK(s.create({2, 2}, 64 * 1024 - 64).error() == errc::out_of_memory);  // fits the arena, not beside {1, 1}
+    CHECK(s.create({2, 2}, 1 << 20).error() == errc::too_large);
     CHECK_FALSE(s.contains({2, 2}));  // a failed create leaves nothing behind
     CHECK(s.statistics().objects == 1);
   }

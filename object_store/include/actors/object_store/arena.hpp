@@ -65,6 +65,9 @@ class arena {
   void deallocate(const allocation& block);
 
   std::byte* base() const noexcept { return base_; }
+  /// Where `p`, a pointer into this arena, lies from base(): what a process that attached the
+  /// region by name (attached_arena) needs. A pointer outside the arena is a bug and aborts.
+  std::uint64_t offset_of(const std::byte* p) const noexcept;
   std::uint64_t capacity() const noexcept { return capacity_; }
   /// The shared-memory name ("" for private memory).
   const std::string& shm_name() const noexcept { return shm_name_; }
