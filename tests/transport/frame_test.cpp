@@ -33,7 +33,7 @@ TEST_SUITE("frame") {
     CHECK(back->correlation_id == h.correlation_id);
   }
 
-  TEST_CASE("bad magic, another version and reserved bits are protocol errors") {
+  TEST_CASE("bad magic or another version or reserved bits are protocol errors") {
     auto b = frame_header{.kind = 300}.encode();
     auto bad_magic = b;
     bad_magic[0] = std::byte{'G'};
@@ -59,7 +59,7 @@ TEST_SUITE("frame") {
     CHECK(make_message(first_user_kind, "hello").body_size() == 5);
   }
 
-  TEST_CASE("proofs depend on the role, both nonces and the token") {
+  TEST_CASE("proofs depend on the role and both nonces and the token") {
     using namespace actors::net::detail;
     const auto t = transport_test::token_a();
     const nonce c = make_nonce(), s = make_nonce();

@@ -17,7 +17,7 @@ bool still_works(const connection_ptr& c, const std::string& text) {
 }  // namespace
 
 TEST_SUITE("hostile") {
-  TEST_CASE("garbage, an oversize length or silence before authenticating drops only that peer" *
+  TEST_CASE("garbage or an oversize length or silence before authenticating drops only that peer" *
             doctest::timeout(60)) {
     for (bool unix_socket : {true, false}) {
       CAPTURE(unix_socket);
@@ -72,7 +72,7 @@ TEST_SUITE("hostile") {
     }
   }
 
-  TEST_CASE("after authenticating, a bad frame closes that connection only" * doctest::timeout(60)) {
+  TEST_CASE("after authenticating a bad frame closes that connection only" * doctest::timeout(60)) {
     for (bool unix_socket : {true, false}) {
       CAPTURE(unix_socket);
       options so;

@@ -22,7 +22,7 @@ TEST_SUITE("listener") {
     CHECK(again.error().code == errc::address_in_use);
   }
 
-  TEST_CASE("the unix socket file goes away on close, and a live one is not taken over" * doctest::timeout(30)) {
+  TEST_CASE("the unix socket file goes away on close and a live one is not taken over" * doctest::timeout(30)) {
     io_pool io;
     const auto where = listen_address(true);
     auto l = listener::open(io.context(), where, token_a(), {});

@@ -164,7 +164,7 @@ TEST_SUITE("roundtrip") {
     }
   }
 
-  TEST_CASE("send refuses reserved kinds, transport flags and bodies over the maximum" * doctest::timeout(30)) {
+  TEST_CASE("send refuses reserved kinds and transport flags and bodies over the maximum" * doctest::timeout(30)) {
     echo_server server(true);
     io_pool io;
     options o;

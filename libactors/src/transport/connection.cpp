@@ -285,7 +285,11 @@ void connection::on_write(const boost::system::error_code& ec) {
     queued_bytes_ -= bytes;
   }
   if (ec) {
-    const error why = strand_closed_ ? error{errc::closed, "the connection closed"} : from_socket_error(ec, peer_);
+    error why = from_socket_error(ec, peer_);
+    if (strand_closed_) {
+      std::lock_guard lock(mutex_);
+      why = *closed_;
+    }
     const error not_sent{why.code, "not sent to " + peer_ + ": " + why.message};
     for (auto& o : done)
       if (o.on_written) o.on_written(actors::unexpected(not_sent));

@@ -39,6 +39,7 @@ class connection final : public std::enable_shared_from_this<connection>, public
 
  public:
   /// Runs once the frame is on the wire, or failed to get there (the connection closed first).
+  /// This callback and reply_fn run on an io thread and must not throw.
   using written_fn = std::function<void(const result<void>&)>;
   /// Runs once with the reply, or with errc::timed_out, or with why the connection closed.
   using reply_fn = std::function<void(result<frame>)>;

@@ -178,9 +178,14 @@ void listener::start_handshake(detail::stream_socket socket) {
     if (!authenticated) return;  // the handshake has logged why
     auto self = weak.lock();
     if (!self) return;  // the listener is gone; the socket closes here
-    std::lock_guard lock(self->mutex_);
-    if (self->shut_) return;
+    {
+      std::lock_guard lock(self->mutex_);
+      if (self->shut_) return;
+    }
+    // Started outside the lock: on_open runs inside start() and may call back into the listener.
     auto c = connection::start(std::move(*authenticated), std::move(peer), std::move(h), std::move(o), reg);
+    std::lock_guard lock(self->mutex_);
+    if (self->shut_) return c->close("the listener at " + self->local_.to_string() + " closed");
     std::erase_if(self->connections_, [](const auto& w) { return w.expired(); });
     self->connections_.push_back(c);
   };
