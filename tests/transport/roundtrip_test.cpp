@@ -180,4 +180,34 @@ TEST_SUITE("roundtrip") {
     CHECK((*c)->send(message{.kind = first_user_kind, .flags = 0x0100}));  // application bits are free
     CHECK(eventually([&] { return server.frames == 2; }));
   }
+
+  TEST_CASE("allocate_body puts large bodies where the receiver wants them" * doctest::timeout(30)) {
+    auto pool = std::make_shared<std::vector<std::byte>>(4096);
+    std::atomic<const std::byte*> landed{nullptr};
+    options so;
+    so.allocate_body = [&](std::uint16_t, std::uint32_t length) {
+      if (length == 4096) return body_buffer(std::span(*pool), pool);
+      if (length == 13) return body_buffer(7);  // a buggy allocator: the wrong size
+      return body_buffer(length);
+    };
+    echo_server server(true, so);
+    server.on_frame_hook = [&](const connection_ptr&, frame& f) {
+      if (f.body.size() == 4096) landed = f.body.data();
+      return f.body.size() == 4096;
+    };
+    io_pool io;
+    auto c = connect_within(io, server.where(), token_a());
+    REQUIRE(c);
+    REQUIRE((*c)->send(make_message(first_user_kind, std::string(4096, 'p'))));
+    CHECK(eventually([&] { return landed.load() != nullptr; }));
+    CHECK(landed.load() == pool->data());
+    CHECK(std::to_integer<char>((*pool)[4095]) == 'p');
+    auto echoed = (*c)->request(make_message(first_user_kind, "small"), 5s);
+    auto r = get_within(echoed);
+    REQUIRE((r && *r));
+    CHECK((*r)->body.text() == "small");
+    REQUIRE((*c)->send(make_message(first_user_kind, "thirteen byte")));
+    CHECK(server.log.wait_for("allocate_body returned 7 bytes for a frame of 13"));
+    CHECK(eventually([&] { return !(*c)->is_open(); }));
+  }
 }

@@ -5,6 +5,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <exception>
 
 namespace actors::net {
@@ -13,6 +14,17 @@ namespace {
 // Frames taken into one gathered write. Bounds the iovec list (Asio hands the kernel 64 at a
 // time anyway) and how long a batch's on_written callbacks wait for its last byte.
 constexpr std::size_t max_batch = 256;
+
+/// Asio's transfer_all moves at most 64 KiB per system call; a 64 MiB body then costs a
+/// thousand reactor round trips. This asks for everything that is left (capped at 16 MiB), so
+/// one recv/writev moves whatever the socket buffer holds.
+struct transfer_rest {
+  std::size_t total;
+  std::size_t operator()(const boost::system::error_code& ec, std::size_t done) const noexcept {
+    if (ec || done >= total) return 0;
+    return std::min<std::size_t>(total - done, 16u << 20);
+  }
+};
 
 error from_socket_error(const boost::system::error_code& ec, const std::string& peer) {
   if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset ||
@@ -266,8 +278,10 @@ void connection::write_next() {
     for (const auto& p : o.body)
       if (!p.bytes().empty()) write_buffers_.emplace_back(p.bytes().data(), p.bytes().size());
   }
+  std::size_t total = 0;
+  for (const auto& b : write_buffers_) total += b.size();
   ++ops_;
-  boost::asio::async_write(socket_, write_buffers_,
+  boost::asio::async_write(socket_, write_buffers_, transfer_rest{total},
                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                              self->on_write(ec);
                            });
@@ -330,11 +344,18 @@ void connection::on_header(const boost::system::error_code& ec) {
   incoming_.kind = h->kind;
   incoming_.flags = h->flags;
   incoming_.correlation_id = h->correlation_id;
-  incoming_.body = body_buffer(h->length);
+  if (options_.allocate_body && h->length > 0) {
+    incoming_.body = options_.allocate_body(h->kind, h->length);
+    if (incoming_.body.size() != h->length || !incoming_.body.data())
+      return violation({errc::invalid_argument, "allocate_body returned " + std::to_string(incoming_.body.size()) +
+                                                    " bytes for a frame of " + std::to_string(h->length)});
+  } else {
+    incoming_.body = body_buffer(h->length);
+  }
   if (h->length == 0) return deliver();
   ++ops_;
   boost::asio::async_read(socket_, boost::asio::buffer(incoming_.body.data(), incoming_.body.size()),
-                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                          transfer_rest{incoming_.body.size()}, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                             self->on_body(ec);
                           });
 }

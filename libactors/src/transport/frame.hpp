@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace actors::net {
@@ -60,23 +61,38 @@ struct frame_header {
 };
 
 /// A received body: owned bytes, allocated without zeroing (a 1 GiB body would otherwise be
-/// written twice). Move-only.
+/// written twice), or bytes that belong to someone else (options::allocate_body: a pool, the
+/// object store's arena), kept alive by `owner` until the buffer goes. Move-only.
 class body_buffer {
  public:
   body_buffer() = default;
-  explicit body_buffer(std::size_t n)
-      : data_(n ? std::make_unique_for_overwrite<std::byte[]>(n) : nullptr), size_(n) {}
-
-  std::byte* data() noexcept { return data_.get(); }
-  const std::byte* data() const noexcept { return data_.get(); }
-  std::size_t size() const noexcept { return size_; }
-  std::span<const std::byte> bytes() const noexcept { return {data_.get(), size_}; }
-  std::string_view text() const noexcept {
-    return {reinterpret_cast<const char*>(data_.get()), size_};
+  explicit body_buffer(std::size_t n) {
+    if (n == 0) return;
+    std::shared_ptr<std::byte[]> heap(std::make_unique_for_overwrite<std::byte[]>(n));
+    data_ = heap.get();
+    size_ = n;
+    owner_ = std::move(heap);
+  }
+  body_buffer(std::span<std::byte> bytes, std::shared_ptr<void> owner)
+      : owner_(std::move(owner)), data_(bytes.data()), size_(bytes.size()) {}
+  body_buffer(body_buffer&& o) noexcept
+      : owner_(std::move(o.owner_)), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  body_buffer& operator=(body_buffer&& o) noexcept {
+    owner_ = std::move(o.owner_);
+    data_ = std::exchange(o.data_, nullptr);
+    size_ = std::exchange(o.size_, 0);
+    return *this;
   }
 
+  std::byte* data() noexcept { return data_; }
+  const std::byte* data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+  std::span<const std::byte> bytes() const noexcept { return {data_, size_}; }
+  std::string_view text() const noexcept { return {reinterpret_cast<const char*>(data_), size_}; }
+
  private:
-  std::unique_ptr<std::byte[]> data_;
+  std::shared_ptr<void> owner_;
+  std::byte* data_ = nullptr;
   std::size_t size_ = 0;
 };
 
