@@ -38,7 +38,7 @@ TEST_SUITE("listener") {
     CHECK(eventually([&] { return ::access(where.path.c_str(), F_OK) != 0; }));
   }
 
-  TEST_CASE("a stale socket file is replaced; any other file is left alone" * doctest::timeout(30)) {
+  TEST_CASE("a stale socket file is replaced but any other file is left alone" * doctest::timeout(30)) {
     const std::string path = unique_socket_path();
     {  // what a crashed process leaves behind: a bound socket file nobody listens on
       const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
@@ -83,7 +83,10 @@ TEST_SUITE("listener") {
     auto b = connect_within(io, server.where(), token_a(), h);
     REQUIRE((a && b));
     server.listener->close();
-    CHECK(eventually([&] { return closed == 2 && server.closed == 2; }));
+    // A connection whose handshake was still finishing on the server when close() ran is
+    // dropped before on_open: the client sees it close, the server's on_closed does not run
+    // for it (on_closed only ever follows on_open).
+    CHECK(eventually([&] { return closed == 2 && server.closed == server.opened; }));
     auto after = connect_within(io, server.where(), token_a());
     REQUIRE_FALSE(after);
     CHECK(after.error().code == errc::connect_failed);

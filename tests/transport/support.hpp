@@ -126,8 +126,12 @@ class raw_peer {
     return true;
   }
   bool write_frame(std::uint16_t kind, const void* body, std::size_t n, std::uint32_t claimed_length) {
+    // One send for header and body: a server that rejects the header and closes must not
+    // turn the body's send into a spurious failure.
     const auto h = net::frame_header{.kind = kind, .length = claimed_length}.encode();
-    return write(h.data(), h.size()) && (n == 0 || write(body, n));
+    std::vector<char> bytes(reinterpret_cast<const char*>(h.data()), reinterpret_cast<const char*>(h.data()) + h.size());
+    if (n) bytes.insert(bytes.end(), static_cast<const char*>(body), static_cast<const char*>(body) + n);
+    return write(bytes.data(), bytes.size());
   }
 
   /// Reads exactly n bytes; false on EOF, error or when `limit` passes.
