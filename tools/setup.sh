@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libcaf-dev libboost-dev nlohmann-json3-dev doctest-dev
+  libcaf-dev libboost-dev libssl-dev nlohmann-json3-dev doctest-dev
   iproute2 python3
 )
 
