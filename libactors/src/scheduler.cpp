@@ -79,6 +79,7 @@ scheduler::scheduler(const std::map<std::string, double>& totals) {
   shape_ids_[shapes_.back()] = one_cpu_shape;
   queues_.resize(2);
   min_threads_ = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(to_units(total_[cpu_index]))));
+  max_spinners_ = min_threads_;
 }
 
 scheduler::~scheduler() {
@@ -218,16 +219,25 @@ void scheduler::dispatch_locked() {
     auto runnable = runnable_locked();
     if (waking_ + finishing_.load(std::memory_order_acquire) >= runnable) return;
     if (!idle_.empty()) {
-      // Hand the job over with the wake-up: the idle thread starts it without coming back for
-      // the lock, which halves the lock traffic when threads idle between short tasks.
-      job* j = pick_locked();
-      if (!j) return;  // runnable_locked() overestimated: nothing fits after all
-      worker* w = idle_.back();
-      idle_.pop_back();
-      w->current = j;
-      w->shape = j->shape;
-      w->handoff = j;
-      if (w->wake.exchange(wake_notified, std::memory_order_acq_rel) == wake_sleeping) futex_wake_one(w->wake);
+      worker* w = idle_.back();  // the last to go idle: the likeliest to be spinning still
+      if (w->wake.load(std::memory_order_acquire) == wake_idle) {
+        // Awake: hand the job over with the wake-up, so that the thread starts it without
+        // coming back for the lock (this halves the lock traffic between short tasks).
+        job* j = pick_locked();
+        if (!j) return;  // runnable_locked() overestimated: nothing fits after all
+        idle_.pop_back();
+        w->current = j;
+        w->shape = j->shape;
+        w->handoff = j;
+        // Fell asleep since the load: it still runs j, one wake-up later.
+        if (w->wake.exchange(wake_notified, std::memory_order_acq_rel) == wake_sleeping) futex_wake_one(w->wake);
+      } else {
+        // Asleep: a wake-up takes tens of µs, during which a running thread may take the job.
+        // Wake it to come and look, as a thread on its way (waking_).
+        idle_.pop_back();
+        if (w->wake.exchange(wake_notified, std::memory_order_acq_rel) == wake_sleeping) futex_wake_one(w->wake);
+        ++waking_;
+      }
     } else if (live_ < max_threads) {
       spawn_locked();
       ++waking_;
@@ -294,14 +304,22 @@ void scheduler::worker_main(worker* w) {
     lock.unlock();
     delete done;
     done = nullptr;
-    auto spin_until = std::chrono::steady_clock::now() + idle_spin;
-    for (unsigned i = 1; w->wake.load(std::memory_order_acquire) == wake_idle; ++i) {
-      spin_pause();
-      if (i % 64 == 0 && std::chrono::steady_clock::now() >= spin_until) break;
+    // Spinning keeps a thread ready for the next short job, but every spinner takes a CPU
+    // from the threads doing work (the driver's own, above all): one per CPU at most. Without
+    // the bound, hundreds of threads started for a burst of actor calls spun at once and
+    // halved actors_created_per_s.
+    if (spinning_.fetch_add(1, std::memory_order_acq_rel) < max_spinners_) {
+      auto spin_until = std::chrono::steady_clock::now() + idle_spin;
+      for (unsigned i = 1; w->wake.load(std::memory_order_acquire) == wake_idle; ++i) {
+        spin_pause();
+        if (i % 64 == 0 && std::chrono::steady_clock::now() >= spin_until) break;
+      }
     }
+    spinning_.fetch_sub(1, std::memory_order_acq_rel);
     std::uint32_t expected = wake_idle;
     bool timed_out = false;
-    if (w->wake.compare_exchange_strong(expected, wake_sleeping, std::memory_order_acq_rel)) {
+    bool slept = w->wake.compare_exchange_strong(expected, wake_sleeping, std::memory_order_acq_rel);
+    if (slept) {
       auto deadline = std::chrono::steady_clock::now() + idle_exit;
       while (w->wake.load(std::memory_order_acquire) == wake_sleeping) {
         if (std::chrono::steady_clock::now() >= deadline) {
@@ -311,27 +329,46 @@ void scheduler::worker_main(worker* w) {
         futex_wait(w->wake, wake_sleeping, deadline);
       }
     }
-    if (w->wake.load(std::memory_order_acquire) != wake_notified) {
+    if (!slept) {
+      // Notified while spinning, by dispatch_locked() handing over a job: run it without the
+      // lock (the handoff was written before the notification).
+      job* j = std::exchange(w->handoff, nullptr);
+      if (j) {
+        tls_keep_resources = false;
+        j->run();
+        done = j;
+      }
       lock.lock();
+      if (w->finishing.load(std::memory_order_relaxed)) {
+        w->finishing.store(false, std::memory_order_relaxed);
+        finishing_.fetch_sub(1, std::memory_order_release);
+      }
+      continue;
+    }
+    lock.lock();
+    if (w->wake.load(std::memory_order_acquire) != wake_notified) {
       auto it = std::find(idle_.begin(), idle_.end(), w);
       if (it != idle_.end()) {  // not notified: stopping, or idle for long, or a spurious wake-up
         idle_.erase(it);
         if (stopping_ || (timed_out && idle_.size() > min_threads_)) break;
         continue;  // go round again: re-registers as idle
       }
-      // Notified between the load and the lock; the handoff was written under this lock.
-      lock.unlock();
+      // Notified between the load and the lock.
     }
-    // Notified: by dispatch_locked() with a job to run, or by stop() without one.
+    // Woken from sleep: to look for work (counted in waking_), to run a job handed over just as
+    // it fell asleep, or by stop().
     if (job* j = std::exchange(w->handoff, nullptr)) {
+      lock.unlock();
       tls_keep_resources = false;
       j->run();
       done = j;
-    }
-    lock.lock();
-    if (w->finishing.load(std::memory_order_relaxed)) {
-      w->finishing.store(false, std::memory_order_relaxed);
-      finishing_.fetch_sub(1, std::memory_order_release);
+      lock.lock();
+      if (w->finishing.load(std::memory_order_relaxed)) {
+        w->finishing.store(false, std::memory_order_relaxed);
+        finishing_.fetch_sub(1, std::memory_order_release);
+      }
+    } else if (!stopping_) {
+      --waking_;
     }
   }
   w->exited = true;

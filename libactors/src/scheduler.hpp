@@ -97,6 +97,8 @@ class scheduler : public std::enable_shared_from_this<scheduler> {
   std::atomic<std::size_t> finishing_{0};  // workers past their task's result, on their way back
   std::size_t live_ = 0;     // threads not yet exited
   std::size_t min_threads_;
+  std::size_t max_spinners_;                // idle threads that spin before sleeping, at most (= CPUs)
+  std::atomic<std::size_t> spinning_{0};
   bool stopping_ = false;
 };
 

@@ -118,8 +118,8 @@ def main(argv):
     if not ours:
         raise SystemExit("compare.py: no actors-bench lines (lines without a \"peer\" field) in the inputs")
     peers = sorted(s for s in medians if s != "actors")
-    print("| metric | unit | actors | " + " | ".join(peers) + (" | actors ÷ best peer" if peers else "") +
-          " | target |")
+    peer_columns = "".join(f" {p} |" for p in peers) + (" actors ÷ best peer |" if peers else "")
+    print("| metric | unit | actors |" + peer_columns + " target |")
     print("|---|---|---:|" + "---:|" * len(peers) + ("---:|" if peers else "") + "---|")
     for metric, value in ours.items():
         unit = units.get(metric, "")
