@@ -1,0 +1,286 @@
+// actors start: a head (--head) or a node that joins one (--address), as a daemon unless --block.
+
+#include "access.hpp"
+#include "commands.hpp"
+#include "daemon.hpp"
+
+#include "cluster/head_service.hpp"
+#include "cluster/local_resources.hpp"
+#include "cluster/node_manager.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <iostream>
+
+namespace actors::cli {
+
+const char* const start_help = R"(Usage: actors start --head [options]
+       actors start --address HOST:PORT [options]
+
+Starts an actors node on this machine. With --head it starts a new cluster: the head runs the
+control service (membership, the cluster's resource view) and is a node itself. With --address
+it starts a node that joins the cluster whose head listens at HOST:PORT.
+
+Unless --block is given the node runs in the background; 'start' returns once it is ready and
+prints the address, the session folder and the commands to connect a driver or add a node.
+
+Options:
+  --head                      start a head (a new cluster)
+  --address HOST:PORT         join the cluster whose head is at HOST:PORT
+  --port PORT                 head only: TCP port to listen on (default 6379; 0 = any free port)
+  --num-cpus N                CPUs this node offers (default: the machine's hardware threads)
+  --num-gpus N                GPUs this node offers (default: detected, $CUDA_VISIBLE_DEVICES)
+  --resources JSON            custom resources, e.g. '{"custom": 1, "ssd": 2}'
+  --object-store-memory BYTES bytes for the object store (default: 30% of memory)
+  --node-ip IP                the address other hosts reach this node at (default: detected)
+  --temp-dir DIR              where session folders live (default /tmp/actors)
+  --token-file FILE           joining only: the cluster token, a copy of the head's session
+                              'token' file (also: $ACTORS_TOKEN with its 64 hex digits). Not
+                              needed on the head's machine: it is found in the session folder.
+  --heartbeat-interval-ms MS  head only: how often nodes report (default 500)
+  --heartbeat-timeout-ms MS   head only: silence after which a node is dead (default 5000)
+  --block                     stay in the foreground, logging to the terminal, until Ctrl-C
+  --help                      show this text
+)";
+
+namespace {
+
+const std::vector<flag_spec> start_flags = {
+    {"head", false},  {"address"},       {"port"},       {"num-cpus"},
+    {"num-gpus"},     {"resources"},     {"object-store-memory"}, {"node-ip"},
+    {"temp-dir"},     {"token-file"},    {"heartbeat-interval-ms"}, {"heartbeat-timeout-ms"},
+    {"block", false},
+};
+
+// The daemon's start-up (listen, or register with the head) is bounded well inside this.
+constexpr std::chrono::seconds start_timeout{30};
+constexpr std::chrono::seconds register_timeout{10};
+
+std::string host_name() {
+  std::array<char, 256> name{};
+  ::gethostname(name.data(), name.size() - 1);
+  return name.data();
+}
+
+node_record self_record(const std::string& node_id, const std::string& role) {
+  node_record r;
+  r.node_id = node_id;
+  r.role = role;
+  r.pid = ::getpid();
+  r.start_ticks = process_start_ticks(r.pid).value_or(0);
+  return r;
+}
+
+void print_head_banner(const node_record& r, const fs::path& session_dir, const fs::path& temp_dir) {
+  auto hp = host_port(r.address);
+  std::string temp_flag = temp_dir == default_temp_dir ? "" : " --temp-dir " + temp_dir.string();
+  std::cout << "Started the actors head (node " << r.node_id << ", pid " << r.pid << ").\n"
+            << "  address:  " << hp << "\n"
+            << "  session:  " << session_dir.string() << "\n"
+            << "  log:      " << r.log_file << "\n\n"
+            << "Connect a driver on this machine:\n"
+            << "  ACTORS_ADDRESS=" << hp << " ./your_program\n"
+            << "  or in C++: actors::init({.address = \"" << hp << "\"});\n\n"
+            << "Add a node on this machine:\n"
+            << "  actors start --address " << hp << temp_flag << "\n"
+            << "Add a node on another machine (it needs this cluster's token):\n"
+            << "  ACTORS_TOKEN=" << "$(cat " << (session_dir / "token").string() << ") actors start --address " << hp << "\n"
+            << "  or copy that file there (mode 0600) and pass --token-file FILE\n\n"
+            << "See the cluster: actors status" << temp_flag << "\n"
+            << "Stop it:         actors stop" << temp_flag << "\n";
+}
+
+void print_node_banner(const node_record& r, const fs::path& session_dir, const fs::path& temp_dir) {
+  std::string temp_flag = temp_dir == default_temp_dir ? "" : " --temp-dir " + temp_dir.string();
+  std::cout << "Started an actors node (node " << r.node_id << ", pid " << r.pid << ") in the cluster at "
+            << host_port(r.head_address) << ".\n"
+            << "  session:  " << session_dir.string() << "\n"
+            << "  log:      " << r.log_file << "\n\n"
+            << "Stop it: actors stop" << temp_flag << "\n";
+}
+
+// What both kinds of node share: their description and where they keep things.
+struct start_plan {
+  fs::path temp_dir;
+  session sess;
+  cluster::node_info self;
+  fs::path log_file;
+  bool block = false;
+};
+
+int run_head_daemon(const start_plan& plan, cluster::head_config config) {
+  block_stop_signals();  // before any thread starts, so they all inherit the mask
+  auto log = daemon_log();
+  config.log = log;
+  config.self = plan.self;
+  config.self.pid = ::getpid();
+  cluster::head_service head(std::move(config));
+  if (auto ok = head.start(); !ok) {
+    log(net::log_level::error, "head: cannot start: " + to_string(ok.error()));
+    return 1;
+  }
+  auto record = self_record(plan.self.node_id, "head");
+  record.address = head.tcp_address().to_string();
+  record.head_address = record.address;
+  record.unix_socket = (plan.sess.sockets() / "head.sock").string();
+  record.log_file = plan.log_file.string();
+  write_node_record(plan.sess, record);
+  if (plan.block) {
+    record.file = plan.sess.nodes() / (record.node_id + ".json");
+    print_head_banner(record, plan.sess.dir, plan.temp_dir);
+    std::cout << "\nRunning in the foreground; Ctrl-C stops the head.\n" << std::flush;
+  }
+  std::atomic<bool> never{false};
+  auto why = wait_for_stop(never);
+  log(net::log_level::info, "head: stopping (" + why + ")");
+  head.stop();
+  std::error_code ec;
+  fs::remove(plan.sess.nodes() / (record.node_id + ".json"), ec);
+  log(net::log_level::info, "head: stopped");
+  return 0;
+}
+
+int run_node_daemon(const start_plan& plan, cluster::node_config config) {
+  block_stop_signals();
+  auto log = daemon_log();
+  std::atomic<bool> ended{false};
+  config.log = log;
+  config.self = plan.self;
+  config.self.pid = ::getpid();
+  config.on_fatal = [&ended](const std::string&) { ended = true; };
+  auto head_text = config.head.to_string();
+  cluster::node_manager node(std::move(config));
+  node.start();
+  std::string why;
+  if (!node.wait_registered(register_timeout, &why)) {
+    log(net::log_level::error, "node: could not join the cluster at " + head_text + ": " + why);
+    node.stop();
+    return 1;
+  }
+  auto record = self_record(plan.self.node_id, "node");
+  record.address = plan.self.address;
+  record.head_address = head_text;
+  record.log_file = plan.log_file.string();
+  write_node_record(plan.sess, record);
+  if (plan.block) {
+    record.file = plan.sess.nodes() / (record.node_id + ".json");
+    print_node_banner(record, plan.sess.dir, plan.temp_dir);
+    std::cout << "\nRunning in the foreground; Ctrl-C stops the node.\n" << std::flush;
+  }
+  auto signal = wait_for_stop(ended);
+  log(net::log_level::info, "node: stopping (" + (signal.empty() ? "the head ended this node" : signal) + ")");
+  node.stop(signal.empty() ? "ended by the head" : "stopped by " + signal);
+  std::error_code ec;
+  fs::remove(plan.sess.nodes() / (record.node_id + ".json"), ec);
+  log(net::log_level::info, "node: stopped");
+  return ended ? 1 : 0;
+}
+
+// Runs `body` in a daemon (or here, with --block) and reports how its start went.
+template <class Body>
+int launch(const start_plan& plan, Body body, bool is_head) {
+  if (plan.block) return body();
+  pid_t pid = fork_daemon(plan.log_file);
+  if (pid == 0) return body();  // the daemon: main returns when it stops
+  auto outcome = wait_until_ready(pid, plan.sess, plan.self.node_id, plan.log_file, start_timeout);
+  if (!outcome.ready) {
+    std::cerr << "actors start: " << (is_head ? "the head" : "the node") << " did not start: "
+              << outcome.failure;
+    return 1;
+  }
+  if (is_head)
+    print_head_banner(*outcome.ready, plan.sess.dir, plan.temp_dir);
+  else
+    print_node_banner(*outcome.ready, plan.sess.dir, plan.temp_dir);
+  return 0;
+}
+
+std::uint32_t milliseconds_flag(const parsed_flags& f, const std::string& name, std::uint32_t fallback) {
+  auto v = f.count(name).value_or(fallback);
+  if (v == 0 || v > 3'600'000) throw usage_error("--" + name + " must be between 1 and 3600000");
+  return static_cast<std::uint32_t>(v);
+}
+
+}  // namespace
+
+int run_start(const std::vector<std::string>& args) {
+  parsed_flags f(args, start_flags);
+  bool head = f.has("head");
+  auto address = f.text("address");
+  if (head && address) throw usage_error("--head starts a new cluster and --address joins one; give only one");
+  if (!head && !address)
+    throw usage_error("say --head to start a new cluster, or --address HOST:PORT to join one");
+  if (!head)
+    for (const char* name : {"port", "heartbeat-interval-ms", "heartbeat-timeout-ms"})
+      if (f.has(name)) throw usage_error(std::string("--") + name + " applies to the head only (with --head)");
+  if (head && f.has("token-file"))
+    throw usage_error("--token-file is for joining a cluster; the head creates the cluster's token");
+
+  cluster::resource_flags rf;
+  rf.cpus = f.number("num-cpus");
+  rf.gpus = f.number("num-gpus");
+  rf.object_store_memory = f.count("object-store-memory");
+  if (auto json = f.text("resources")) {
+    auto custom = cluster::parse_custom_resources(*json);
+    if (!custom) throw usage_error(custom.error().message);
+    rf.custom = *custom;
+  }
+  auto total = cluster::local_resources(rf);
+  if (!total) throw usage_error(total.error().message);
+
+  start_plan plan;
+  plan.block = f.has("block");
+  plan.temp_dir = fs::absolute(f.text("temp-dir").value_or(default_temp_dir)).lexically_normal();
+  if (plan.temp_dir.has_filename() == false) plan.temp_dir = plan.temp_dir.parent_path();
+  plan.self.node_id = new_node_id();
+  plan.self.hostname = host_name();
+  plan.self.total = *total;
+  plan.self.address = f.text("node-ip").value_or(detect_node_ip());
+  if (auto ip = net::parse_address(plan.self.address + ":1"); !ip || plan.self.address.empty())
+    throw usage_error("--node-ip '" + plan.self.address + "' is not an IP address or host name");
+
+  if (head) {
+    auto port = f.count("port").value_or(6379);
+    if (port > 65535) throw usage_error("--port " + std::to_string(port) + " is out of range (0-65535)");
+    cluster::head_config config{.token = net::cluster_token::generate()};
+    config.heartbeat_interval = std::chrono::milliseconds(milliseconds_flag(f, "heartbeat-interval-ms", 500));
+    config.heartbeat_timeout = std::chrono::milliseconds(milliseconds_flag(f, "heartbeat-timeout-ms", 5000));
+    if (config.heartbeat_timeout < 2 * config.heartbeat_interval)
+      throw usage_error("--heartbeat-timeout-ms must be at least twice --heartbeat-interval-ms");
+    config.tcp_listen = *net::parse_address("tcp://0.0.0.0:" + std::to_string(port));
+    config.advertised_host = plan.self.address;
+
+    plan.sess = create_session(plan.temp_dir);
+    auto socket = plan.sess.sockets() / "head.sock";
+    if (socket.string().size() > net::max_unix_path)
+      throw usage_error("the session folder's path is too long for a Unix socket (" + socket.string() +
+                        "); choose a shorter --temp-dir");
+    config.unix_listen = *net::parse_address("unix:" + socket.string());
+    if (auto ok = net::write_token_file(plan.sess.token_file().string(), config.token); !ok)
+      throw std::runtime_error("cannot write the cluster token: " + ok.error().message);
+    plan.log_file = plan.sess.logs() / ("head_" + plan.self.node_id.substr(0, 8) + ".log");
+    return launch(plan, [&] { return run_head_daemon(plan, config); }, true);
+  }
+
+  auto head_address = net::parse_address(*address);
+  if (!head_address || head_address->type != net::address::kind::tcp)
+    throw usage_error("--address '" + *address + "' is not HOST:PORT" +
+                      (head_address ? "" : " (" + head_address.error().message + ")"));
+  auto local_head = find_local_head(plan.temp_dir, *head_address);
+  auto token = resolve_token(f, local_head, *address);
+  cluster::node_config config{.head = *head_address, .token = token.token};
+  if (local_head) {
+    plan.sess = session{session_of(*local_head)};  // same machine: share the head's session
+  } else {
+    plan.sess = create_session(plan.temp_dir);
+    // Kept for the node's workers, which will find it here as the head's workers do.
+    if (auto ok = net::write_token_file(plan.sess.token_file().string(), token.token); !ok)
+      throw std::runtime_error("cannot write the cluster token: " + ok.error().message);
+  }
+  plan.log_file = plan.sess.logs() / ("node_" + plan.self.node_id.substr(0, 8) + ".log");
+  return launch(plan, [&] { return run_node_daemon(plan, config); }, false);
+}
+
+}  // namespace actors::cli
