@@ -1,7 +1,8 @@
 # Test helpers shared by every folder that registers tests (tests/*, examples/, tools/).
 #
 #   actors_add_test_suite(<name> LABEL <label> SOURCES <file>...
-#                         [LIBRARIES <target>...] [TIMEOUT <seconds>])
+#                         [LIBRARIES <target>...] [TIMEOUT <seconds>] [MAIN <file>])
+#   actors_add_cluster_variant(<suite> NODES <n> CLI <actors-cli target>)
 #   actors_set_test_environment(<test>...)
 #   actors_add_compile_fail_test(NAME <name> SOURCE <file> REGEX <regex>)
 #
@@ -45,7 +46,7 @@ function(actors_add_test_suite name)
   if(NOT ACTORS_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "LABEL;TIMEOUT" "SOURCES;LIBRARIES")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "LABEL;TIMEOUT;MAIN" "SOURCES;LIBRARIES")
   if(NOT arg_LABEL OR NOT arg_SOURCES)
     message(FATAL_ERROR "actors_add_test_suite(${name}): LABEL and SOURCES are required")
   endif()
@@ -59,9 +60,15 @@ function(actors_add_test_suite name)
     set(arg_TIMEOUT 120)
   endif()
 
-  add_executable(${name} ${arg_SOURCES})
-  target_link_libraries(${name} PRIVATE
-    actors_doctest_main ${arg_LIBRARIES} doctest::doctest actors_internal)
+  # A suite that is also a cluster driver brings its own main (its workers run it too).
+  if(arg_MAIN)
+    add_executable(${name} ${arg_SOURCES} ${arg_MAIN})
+    target_link_libraries(${name} PRIVATE ${arg_LIBRARIES} doctest::doctest actors_internal)
+  else()
+    add_executable(${name} ${arg_SOURCES})
+    target_link_libraries(${name} PRIVATE
+      actors_doctest_main ${arg_LIBRARIES} doctest::doctest actors_internal)
+  endif()
 
   # doctest 2.4.9's discovery breaks list-valued PROPERTIES (ENVIRONMENT "A=1;B=2" is split
   # into separate arguments, which also swallows the suite labels), so only scalar properties
@@ -79,6 +86,34 @@ function(actors_add_test_suite name)
       "endforeach()\n")
     set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${env_script}")
   endif()
+endfunction()
+
+# Runs the test cases of an API suite once more, each against a real cluster of NODES nodes
+# that its fixture starts with the `actors` command (tests/api/test_cluster.hpp): tests named
+# "cluster<NODES>: <case>", label cluster. Each case starts and stops its own cluster in a temp
+# dir of its own, so they run in parallel like the embedded ones.
+function(actors_add_cluster_variant suite)
+  if(NOT ACTORS_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "NODES;CLI;TIMEOUT" "")
+  if(NOT arg_TIMEOUT)
+    set(arg_TIMEOUT 180)
+  endif()
+  set(variant "${suite}_cluster${arg_NODES}")
+  # A test spec of its own gives this discovery files of its own (doctest names them by a hash
+  # of the spec); "*" lists every case, as the embedded discovery does.
+  doctest_discover_tests(${suite}
+    TEST_SPEC "*"
+    TEST_PREFIX "cluster${arg_NODES}: "
+    TEST_LIST ${variant}_TESTS
+    PROPERTIES LABELS cluster TIMEOUT ${arg_TIMEOUT})
+  set(environment ${ACTORS_TEST_ENVIRONMENT}
+    "ACTORS_TEST_CLUSTER_CLI=$<TARGET_FILE:${arg_CLI}>" "ACTORS_TEST_CLUSTER_NODES=${arg_NODES}")
+  set(env_script "${CMAKE_CURRENT_BINARY_DIR}/${variant}_environment.cmake")
+  file(GENERATE OUTPUT "${env_script}" CONTENT
+    "foreach(t IN LISTS ${variant}_TESTS)\n  set_tests_properties(\"\${t}\" PROPERTIES ENVIRONMENT [==[${environment}]==])\nendforeach()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${env_script}")
 endfunction()
 
 # Registers a CTest test (label compile_fail) that passes only if SOURCE fails to compile AND

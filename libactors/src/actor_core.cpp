@@ -1,5 +1,6 @@
 #include "actor_core.hpp"
 
+#include "cluster_client.hpp"
 #include "control_service.hpp"
 #include "demangle.hpp"
 #include "log.hpp"
@@ -257,6 +258,18 @@ void actor_core::handles_released(const actor_token*) {
   if (running_ == 0 && !head_) finalize(lock);
 }
 
-actor_token::~actor_token() { core_->handles_released(this); }
+actor_token::~actor_token() {
+  if (core_) {
+    core_->handles_released(this);
+    return;
+  }
+  // A remote actor whose last handle went: it finishes its queued calls, then ends.
+  if (auto rt = runtime_.lock(); rt && rt->cluster()) {
+    rt->cluster()->release_actor(remote_);
+    rt->forget_remote_actor(remote_id_);
+  }
+}
+
+actor_id actor_token::id() const noexcept { return core_ ? core_->id() : remote_id_; }
 
 }  // namespace actors::detail

@@ -19,6 +19,7 @@ namespace actors::detail {
 
 class runtime;
 class scheduler;
+class remote_actor;
 
 class actor_core : public std::enable_shared_from_this<actor_core> {
  public:
@@ -86,15 +87,28 @@ class actor_core : public std::enable_shared_from_this<actor_core> {
   std::atomic<bool> name_forgotten_{false};
 };
 
+/// What an actor_handle holds: the actor in this process (embedded mode, and actors a worker
+/// hosts), or, in cluster mode, the actor this client created in a worker process.
 class actor_token {
  public:
   explicit actor_token(std::shared_ptr<actor_core> core) noexcept : core_(std::move(core)) {}
+  actor_token(std::shared_ptr<remote_actor> remote, actor_id id, std::weak_ptr<runtime> rt) noexcept
+      : remote_(std::move(remote)), remote_id_(id), runtime_(std::move(rt)) {}
   ~actor_token();
+  actor_token(const actor_token&) = delete;
+  actor_token& operator=(const actor_token&) = delete;
+
+  bool is_remote() const noexcept { return remote_ != nullptr; }
   actor_core& core() const noexcept { return *core_; }
   const std::shared_ptr<actor_core>& core_ptr() const noexcept { return core_; }
+  const std::shared_ptr<remote_actor>& remote() const noexcept { return remote_; }
+  actor_id id() const noexcept;
 
  private:
   std::shared_ptr<actor_core> core_;
+  std::shared_ptr<remote_actor> remote_;
+  actor_id remote_id_;
+  std::weak_ptr<runtime> runtime_;
 };
 
 /// The actor whose call or factory this thread is running, or null.

@@ -3,6 +3,7 @@
 
 #include "blocking.hpp"
 #include "futex.hpp"
+#include "object_exchange.hpp"
 #include "runtime.hpp"
 
 namespace actors::detail {
@@ -13,16 +14,18 @@ void export_cell(const std::shared_ptr<cell>& c) {
   if (auto* rt = current_runtime()) rt->export_cell(c);
 }
 
-std::shared_ptr<cell> find_exported_cell(const object_id& id, const std::type_info& type) {
+std::shared_ptr<cell> import_cell(const object_id& id, const std::type_info& type, std::shared_ptr<cell> (*make)()) {
+  // A message from another process: its refs are lent by the sender (object_exchange.hpp).
+  if (auto* source = object_exchange::current_source())
+    return source->exchange->import(id, type, make, source->from);
   auto* rt = current_runtime();
-  auto c = rt ? rt->find_exported(id) : nullptr;
-  return c && c->type() == type ? c : nullptr;
-}
-
-std::exception_ptr unknown_object_error(const object_id& id) {
-  return std::make_exception_ptr(object_lost_error(
+  if (auto c = rt ? rt->find_exported(id) : nullptr; c && c->type() == type) return c;
+  auto lost = make();
+  lost->id = id;
+  lost->set_exception(std::make_exception_ptr(object_lost_error(
       "actors: object " + to_string(id) +
-      " is not known to this process (its owner is gone, or the ref was decoded with another value type)"));
+      " is not known to this process (its owner is gone, or the ref was decoded with another value type)")));
+  return lost;
 }
 
 std::shared_ptr<byte_buffer> allocate_buffer(std::size_t bytes) {

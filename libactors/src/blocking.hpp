@@ -8,6 +8,10 @@ namespace actors::detail {
 void begin_blocking() noexcept;
 void end_blocking() noexcept;
 
+/// A worker process tells its node manager when its tasks block and run again, so the node
+/// lends their CPUs too (docs/cluster.md); `observer` runs on the blocking thread.
+void set_blocking_observer(void (*observer)(bool blocked)) noexcept;
+
 class blocking_scope {
  public:
   blocking_scope() noexcept { begin_blocking(); }

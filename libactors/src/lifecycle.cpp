@@ -4,7 +4,9 @@
 
 #include "flags.hpp"
 #include "log.hpp"
+#include "head_link.hpp"
 #include "runtime.hpp"
+#include "worker_main.hpp"
 
 #include <cstdlib>
 #include <mutex>
@@ -50,16 +52,33 @@ runtime& checked_runtime() {
 }  // namespace detail
 
 void init(const config& cfg) {
-  std::lock_guard lock(detail::lifecycle_mu);
+  std::unique_lock lock(detail::lifecycle_mu);
   if (detail::the_runtime) throw error("actors::init: already initialized; call actors::shutdown() first");
-  auto address = detail::resolve_address(cfg);
-  if (!address.empty() && address != "local")
-    throw error("actors::init: cannot join the cluster at '" + address +
-                "': this build runs the embedded runtime only (use address \"\" or \"local\")");
   if (cfg.num_cpus && *cfg.num_cpus < 0) throw error("actors::init: num_cpus must not be negative");
   if (cfg.num_gpus && *cfg.num_gpus < 0) throw error("actors::init: num_gpus must not be negative");
   detail::set_thread_count_defaults();
-  detail::the_runtime = std::make_shared<detail::runtime>(cfg);
+  if (detail::launched_as_worker()) {
+    // A worker runs the calls of its lease one at a time (the node manager accounts the
+    // lease's resources); a call blocked in get() lends its CPU to the next, as embedded.
+    // It works in its client's namespace, so named actors resolve as they do in the driver.
+    const char* ns = std::getenv("ACTORS_WORKER_NAMESPACE");
+    config worker{.num_cpus = 1, .num_gpus = 0, .ns = ns ? ns : cfg.ns};
+    detail::the_runtime = std::make_shared<detail::runtime>(worker, false);
+    detail::current.store(detail::the_runtime.get(), std::memory_order_release);
+    auto rt = detail::the_runtime;
+    lock.unlock();
+    detail::serve_as_worker(*rt);
+  }
+  auto address = detail::resolve_address(cfg);
+  if (!address.empty() && address != "local") {
+    // Cluster mode: user code runs in workers, so the driver's own node offers nothing.
+    config driver{.num_cpus = 0, .num_gpus = 0, .ns = cfg.ns};
+    auto rt = std::make_shared<detail::runtime>(driver, false);
+    detail::join_cluster(*rt, cfg, address);
+    detail::the_runtime = std::move(rt);
+  } else {
+    detail::the_runtime = std::make_shared<detail::runtime>(cfg);
+  }
   detail::current.store(detail::the_runtime.get(), std::memory_order_release);
 }
 
@@ -83,13 +102,31 @@ void shutdown() {
   if (rt) rt->stop();
 }
 
+namespace {
+// Cluster mode asks the head (workers are told its address by their node manager).
+const detail::head_link* cluster_head(detail::runtime& rt) {
+  if (!rt.cluster()) return nullptr;
+  if (!rt.head()) throw error("actors: this worker was started without the head's address");
+  return rt.head();
+}
+}  // namespace
+
 std::vector<node_info> nodes() {
   auto& rt = detail::checked_runtime();
+  if (auto* head = cluster_head(rt)) return head->view().nodes;
   return {node_info{rt.node_id(), "local", true, rt.sched().totals()}};
 }
 
-std::map<std::string, double> cluster_resources() { return detail::checked_runtime().sched().totals(); }
+std::map<std::string, double> cluster_resources() {
+  auto& rt = detail::checked_runtime();
+  if (auto* head = cluster_head(rt)) return head->view().total;
+  return rt.sched().totals();
+}
 
-std::map<std::string, double> available_resources() { return detail::checked_runtime().sched().available(); }
+std::map<std::string, double> available_resources() {
+  auto& rt = detail::checked_runtime();
+  if (auto* head = cluster_head(rt)) return head->view().available;
+  return rt.sched().available();
+}
 
 }  // namespace actors

@@ -3,8 +3,11 @@
 #include <actors/object_store/arena.hpp>
 
 #include "actor_core.hpp"
+#include "cluster_client.hpp"
+#include "head_link.hpp"
 #include "control_service.hpp"
 #include "log.hpp"
+#include "object_exchange.hpp"
 #include "resources.hpp"
 
 #include <sys/syscall.h>
@@ -69,13 +72,15 @@ class arena_buffer final : public byte_buffer {
 
 }  // namespace
 
-runtime::runtime(const config& cfg)
+runtime::runtime(const config& cfg, bool embedded_store)
     : session_(random_session()), ns_(cfg.ns.empty() ? "default" : cfg.ns) {
   node_id_ = object_store::to_string(object_id{session_, 0}).substr(0, 16);
   auto ram = physical_memory_bytes();
   std::uint64_t store_bytes = cfg.object_store_memory ? cfg.object_store_memory : ram / 10 * 3;
   scheduler_ = std::make_shared<scheduler>(node_totals(cfg, store_bytes));
   control_ = std::make_unique<control_service>();
+  exchange_ = std::make_shared<object_exchange>(*this);
+  if (!embedded_store) return;
   object_store::arena_options options;
   options.capacity = store_bytes;
   // Faulting in costs ~3 s of one core per GiB here and stays resident: keep a modest margin
@@ -92,6 +97,15 @@ runtime::runtime(const config& cfg)
 runtime::~runtime() = default;
 
 void runtime::stop() {
+  // Cluster calls first: their workers are told to stop by the node manager once this client
+  // disconnects; nothing of them runs in this process.
+  if (cluster_) cluster_->stop(std::make_exception_ptr(error("actors: the runtime was shut down before this task finished")));
+  std::unordered_map<actor_id, std::shared_ptr<actor_token>> named;  // released outside the lock
+  {
+    std::lock_guard lock(remote_mu_);
+    named.swap(named_keepalive_);
+  }
+  named.clear();
   std::vector<std::shared_ptr<actor_core>> actors;
   {
     std::lock_guard lock(actors_mu_);
@@ -148,6 +162,7 @@ std::shared_ptr<actor_core> runtime::find_actor(const actor_id& id) {
 }
 
 void runtime::export_cell(const std::shared_ptr<cell>& c) {
+  object_exchange::note_written(c);  // a ref written into a message for another process is lent
   std::lock_guard lock(exported_mu_);
   // Drop entries whose objects are gone, now and then, so the table stays the size of what lives.
   if (exported_.size() >= 1024 && (exported_.size() & (exported_.size() - 1)) == 0)
@@ -171,9 +186,57 @@ std::shared_ptr<byte_buffer> runtime::allocate(std::size_t bytes) {
   return std::make_shared<heap_buffer>(bytes);
 }
 
+void runtime::attach_cluster(std::unique_ptr<cluster_client> client) { cluster_ = std::move(client); }
+
+void runtime::attach_head(std::unique_ptr<head_link> head) { head_ = std::move(head); }
+
+void runtime::add_remote_actor(const actor_id& id, const std::shared_ptr<actor_token>& token, const std::type_info& type,
+                               const std::string& name) {
+  std::lock_guard lock(remote_mu_);
+  remote_actors_[id] = remote_actor_entry{token, &type, name};
+}
+
+std::optional<remote_actor_entry> runtime::find_remote_actor(const actor_id& id) {
+  std::lock_guard lock(remote_mu_);
+  auto it = remote_actors_.find(id);
+  if (it == remote_actors_.end()) return std::nullopt;
+  return it->second;
+}
+
+void runtime::keep_named_actor(const actor_id& id, std::shared_ptr<actor_token> token) {
+  std::lock_guard lock(remote_mu_);
+  named_keepalive_[id] = std::move(token);
+}
+
+void runtime::drop_named_actor(const actor_id& id) {
+  std::shared_ptr<actor_token> dropped;  // released outside the lock: its destructor takes it
+  std::lock_guard lock(remote_mu_);
+  if (auto it = named_keepalive_.find(id); it != named_keepalive_.end()) {
+    dropped = std::move(it->second);
+    named_keepalive_.erase(it);
+  }
+}
+
+void runtime::forget_remote_actor(const actor_id& id) {
+  std::string name;
+  {
+    std::lock_guard lock(remote_mu_);
+    auto it = remote_actors_.find(id);
+    if (it == remote_actors_.end()) return;
+    name = std::move(it->second.name);
+    remote_actors_.erase(it);
+  }
+  if (!name.empty()) control_->unregister_name(ns_, name, id);
+}
+
 std::string where_am_i() {
   std::string where = "embedded node";
-  if (auto* rt = current_runtime()) where += " " + rt->node_id();
+  if (auto* rt = current_runtime()) {
+    if (rt->cluster())
+      where = "worker process on node " + rt->cluster()->node_id().substr(0, 8);
+    else
+      where += " " + rt->node_id();
+  }
   where += ", pid " + std::to_string(::getpid()) + ", thread " + std::to_string(::syscall(SYS_gettid));
   return where;
 }

@@ -14,6 +14,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <typeinfo>
 #include <string>
 #include <unordered_map>
 
@@ -24,11 +26,24 @@ class arena;
 namespace actors::detail {
 
 class actor_core;
+class actor_token;
+class cluster_client;
 class control_service;
+class head_link;
+class object_exchange;
+
+/// An actor this process created in a worker process (cluster mode), for lookups by name or id.
+struct remote_actor_entry {
+  std::weak_ptr<actor_token> token;
+  const std::type_info* type = nullptr;
+  std::string name;
+};
 
 class runtime : public std::enable_shared_from_this<runtime> {
  public:
-  explicit runtime(const config& cfg);
+  /// `embedded_store`: keep large objects in an arena of this process (the embedded node's
+  /// store). Cluster processes do not: the node's shared store is theirs (docs/cluster.md).
+  explicit runtime(const config& cfg, bool embedded_store = true);
   ~runtime();
 
   /// Cancels pending work, ends actors and stops threads; returns within a bounded time.
@@ -55,6 +70,26 @@ class runtime : public std::enable_shared_from_this<runtime> {
 
   std::shared_ptr<byte_buffer> allocate(std::size_t bytes);
 
+  /// Refs lent to and borrowed from other processes (cluster mode; unused embedded).
+  const std::shared_ptr<object_exchange>& exchange() const noexcept { return exchange_; }
+
+  // Cluster mode (docs/cluster.md): calls go to worker processes through the cluster client.
+  /// Null in embedded mode.
+  cluster_client* cluster() noexcept { return cluster_.get(); }
+  void attach_cluster(std::unique_ptr<cluster_client> client);
+  /// The driver's view of the head: null in embedded mode and in workers.
+  head_link* head() noexcept { return head_.get(); }
+  void attach_head(std::unique_ptr<head_link> head);
+
+  void add_remote_actor(const actor_id& id, const std::shared_ptr<actor_token>& token, const std::type_info& type,
+                        const std::string& name);
+  std::optional<remote_actor_entry> find_remote_actor(const actor_id& id);
+  /// The actor ended or its last handle went: frees its name.
+  void forget_remote_actor(const actor_id& id);
+  /// Keeps a named remote actor alive without handles, until drop_named_actor (kill) or stop().
+  void keep_named_actor(const actor_id& id, std::shared_ptr<actor_token> token);
+  void drop_named_actor(const actor_id& id);
+
  private:
   std::uint64_t session_;
   std::atomic<std::uint64_t> object_counter_{1}, actor_counter_{1};
@@ -66,6 +101,13 @@ class runtime : public std::enable_shared_from_this<runtime> {
   std::unordered_map<actor_id, std::shared_ptr<actor_core>> actors_;
   std::mutex exported_mu_;
   std::unordered_map<object_id, std::weak_ptr<cell>> exported_;
+  std::shared_ptr<object_exchange> exchange_;
+  // The head link outlives the cluster client, which announces named actors through it.
+  std::unique_ptr<head_link> head_;
+  std::unique_ptr<cluster_client> cluster_;
+  std::mutex remote_mu_;
+  std::unordered_map<actor_id, remote_actor_entry> remote_actors_;
+  std::unordered_map<actor_id, std::shared_ptr<actor_token>> named_keepalive_;  // guarded by remote_mu_
 };
 
 /// The running runtime, or null before init() and after shutdown().

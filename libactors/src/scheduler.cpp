@@ -454,8 +454,16 @@ void scheduler::stop(std::chrono::milliseconds grace, std::exception_ptr cancell
 
 // ---- blocking hooks --------------------------------------------------------------------------
 
+namespace {
+std::atomic<void (*)(bool)> blocking_observer{nullptr};
+}  // namespace
+
+void set_blocking_observer(void (*observer)(bool blocked)) noexcept { blocking_observer.store(observer); }
+
 void begin_blocking() noexcept {
-  if (tls_worker && tls_scheduler) tls_scheduler->lend_cpu(*tls_worker);
+  if (!tls_worker || !tls_scheduler) return;
+  tls_scheduler->lend_cpu(*tls_worker);
+  if (auto* observer = blocking_observer.load(std::memory_order_relaxed)) observer(true);
 }
 
 void task_finishing() noexcept {
@@ -463,7 +471,9 @@ void task_finishing() noexcept {
 }
 
 void end_blocking() noexcept {
-  if (tls_worker && tls_scheduler && tls_worker->lent_cpu != 0) tls_scheduler->reclaim_cpu(*tls_worker);
+  if (!tls_worker || !tls_scheduler) return;
+  if (auto* observer = blocking_observer.load(std::memory_order_relaxed)) observer(false);
+  if (tls_worker->lent_cpu != 0) tls_scheduler->reclaim_cpu(*tls_worker);
 }
 
 }  // namespace actors::detail

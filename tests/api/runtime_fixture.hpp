@@ -16,12 +16,15 @@
 
 #include <doctest/doctest.h>
 
+#include "test_cluster.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -33,7 +36,15 @@ namespace api_test {
 /// fails). stop() shuts down early; the destructor then does nothing.
 class runtime_fixture {
  public:
-  explicit runtime_fixture(const actors::config& cfg = {.num_cpus = 2}) { actors::init(cfg); }
+  /// Embedded: init(cfg). Cluster mode (test_cluster.hpp): a cluster shaped like `cfg`, joined.
+  explicit runtime_fixture(const actors::config& cfg = {.num_cpus = 2}) {
+    if (cluster_cli().empty() || cfg.address == "local") {
+      actors::init(cfg);
+    } else {
+      cluster_.emplace(cfg);
+      actors::init(cluster_->join_config());
+    }
+  }
   runtime_fixture(const runtime_fixture&) = delete;
   runtime_fixture& operator=(const runtime_fixture&) = delete;
   ~runtime_fixture() { stop(); }
@@ -46,6 +57,7 @@ class runtime_fixture {
   }
 
  private:
+  std::optional<test_cluster> cluster_;  // destroyed after stop() (members go after the body)
   bool running_ = true;
 };
 

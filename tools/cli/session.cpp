@@ -1,5 +1,7 @@
 #include "session.hpp"
 
+#include "cluster/worker_process.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
@@ -134,15 +136,6 @@ bool is_running(const node_record& r) {
   return ticks && *ticks == r.start_ticks;
 }
 
-std::string new_node_id() {
-  std::random_device rd;
-  std::ostringstream out;
-  out << std::hex;
-  for (int i = 0; i < 4; ++i) {
-    std::uint32_t v = rd();
-    for (int shift = 28; shift >= 0; shift -= 4) out << ((v >> shift) & 0xf);
-  }
-  return out.str();
-}
+std::string new_node_id() { return cluster::random_id(); }
 
 }  // namespace actors::cli

@@ -7,6 +7,7 @@
 #include "cluster/head_service.hpp"
 #include "cluster/local_resources.hpp"
 #include "cluster/node_manager.hpp"
+#include "cluster/worker_pool.hpp"
 
 #include <unistd.h>
 
@@ -82,9 +83,7 @@ void print_head_banner(const node_record& r, const fs::path& session_dir, const 
             << "  log:      " << r.log_file << "\n\n"
             << "Connect a driver on this machine:\n"
             << "  ACTORS_ADDRESS=" << hp << " ./your_program\n"
-            << "  or in C++: actors::init({.address = \"" << hp << "\"});\n"
-            << "  (the driver side of cluster mode is still being built: today such an init throws\n"
-            << "   actors::error saying so; docs/cluster.md has the state)\n\n"
+            << "  or in C++: actors::init({.address = \"" << hp << "\"});\n\n"
             << "Add a node on this machine:\n"
             << "  actors start --address " << hp << temp_flag << "\n"
             << "Add a node on another machine (it needs this cluster's token):\n"
@@ -112,17 +111,51 @@ struct start_plan {
   bool block = false;
 };
 
+/// Where the node's worker pool listens: known before it starts, so the node can announce it.
+std::string pool_address(const start_plan& plan) {
+  return "unix:" + (plan.sess.sockets() / ("node_" + plan.self.node_id.substr(0, 8) + ".sock")).string();
+}
+
+// The node's worker pool: where drivers on this machine get workers (docs/cluster.md).
+std::unique_ptr<cluster::worker_pool> start_worker_pool(const start_plan& plan, const net::cluster_token& token,
+                                                        const std::string& head_address, const net::log_fn& log) {
+  cluster::worker_pool_config config{.listen = *net::parse_address(pool_address(plan)),
+                                     .token = token,
+                                     .token_file = plan.sess.token_file(),
+                                     .logs = plan.sess.logs(),
+                                     .sockets = plan.sess.sockets(),
+                                     .node_id = plan.self.node_id,
+                                     .head_address = head_address,
+                                     .total = plan.self.total,
+                                     .log = log};
+  auto pool = std::make_unique<cluster::worker_pool>(std::move(config));
+  if (auto ok = pool->start(); !ok) {
+    log(net::log_level::error, "node: cannot start its worker pool: " + to_string(ok.error()));
+    return nullptr;
+  }
+  return pool;
+}
+
 int run_head_daemon(const start_plan& plan, cluster::head_config config) {
   block_stop_signals();  // before any thread starts, so they all inherit the mask
   auto log = daemon_log();
   config.log = log;
   config.self = plan.self;
   config.self.pid = ::getpid();
+  config.self.manager_address = net::parse_address(pool_address(plan))->to_string();
+  auto token = config.token;
   cluster::head_service head(std::move(config));
   if (auto ok = head.start(); !ok) {
     log(net::log_level::error, "head: cannot start: " + to_string(ok.error()));
     return 1;
   }
+  // After the head: its workers are told the head's address, known once it listens.
+  auto pool = start_worker_pool(plan, token, head.tcp_address().to_string(), log);
+  if (!pool) {
+    head.stop();
+    return 1;
+  }
+  head.report_available([p = pool.get()] { return p->available(); });
   auto record = self_record(plan.self.node_id, "head");
   record.address = head.tcp_address().to_string();
   record.head_address = record.address;
@@ -137,6 +170,7 @@ int run_head_daemon(const start_plan& plan, cluster::head_config config) {
   std::atomic<bool> never{false};
   auto why = wait_for_stop(never);
   log(net::log_level::info, "head: stopping (" + why + ")");
+  pool->stop();
   head.stop();
   std::error_code ec;
   fs::remove(plan.sess.nodes() / (record.node_id + ".json"), ec);
@@ -152,6 +186,10 @@ int run_node_daemon(const start_plan& plan, cluster::node_config config) {
   config.self = plan.self;
   config.self.pid = ::getpid();
   config.on_fatal = [&ended](const std::string&) { ended = true; };
+  auto pool = start_worker_pool(plan, config.token, config.head.to_string(), log);
+  if (!pool) return 1;
+  config.self.manager_address = pool->address().to_string();
+  config.available = [p = pool.get()] { return p->available(); };
   auto head_text = config.head.to_string();
   cluster::node_manager node(std::move(config));
   node.start();
@@ -173,6 +211,7 @@ int run_node_daemon(const start_plan& plan, cluster::node_config config) {
   }
   auto signal = wait_for_stop(ended);
   log(net::log_level::info, "node: stopping (" + (signal.empty() ? "the head ended this node" : signal) + ")");
+  pool->stop();
   node.stop(signal.empty() ? "ended by the head" : "stopped by " + signal);
   std::error_code ec;
   fs::remove(plan.sess.nodes() / (record.node_id + ".json"), ec);

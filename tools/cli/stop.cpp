@@ -37,6 +37,9 @@ void remove_leftovers(const node_record& r) {
   std::error_code ec;
   fs::remove(r.file, ec);
   if (!r.unix_socket.empty() && fs::is_socket(fs::symlink_status(r.unix_socket, ec))) fs::remove(r.unix_socket, ec);
+  // Its worker pool's socket (start.cpp names it by the node id), left by a daemon that was killed.
+  auto pool = fs::path(r.file).parent_path().parent_path() / "sockets" / ("node_" + r.node_id.substr(0, 8) + ".sock");
+  if (fs::is_socket(fs::symlink_status(pool, ec))) fs::remove(pool, ec);
 }
 
 bool wait_until_gone(const std::vector<node_record*>& procs, std::chrono::steady_clock::time_point deadline) {

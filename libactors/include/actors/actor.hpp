@@ -196,6 +196,7 @@ struct codec<actor_handle<C>> {
   static void write(writer& w, const actor_handle<C>& h) {
     auto id = h.id();
     w.note_handle(id);
+    if (h.token()) detail::note_handle_written(h.token());
     w.write_pod(id);
   }
   static void read(reader& r, actor_handle<C>& h) {

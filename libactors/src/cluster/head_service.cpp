@@ -35,6 +35,7 @@ net::result<void> head_service::start() {
   io_ = std::make_unique<net::io_pool>(2);
   net::handlers h;
   h.on_frame = [this](const net::connection_ptr& c, net::frame&& f) { serve(c, std::move(f)); };
+  h.on_closed = [this](const net::connection_ptr& c, const net::error&) { names_.drop_owner(c.get()); };
   net::options o;
   o.log = config_.log;
   // Control messages are small; a peer that announces a large one is not speaking this protocol.
@@ -88,6 +89,11 @@ cluster_status head_service::status() const {
   return s;
 }
 
+void head_service::report_available(std::function<resource_map()> available) {
+  std::lock_guard lock(stop_mutex_);
+  available_ = std::move(available);
+}
+
 void head_service::tick_until_stopped() {
   // Checking five times per timeout bounds how late a death is noticed to a fifth of it.
   auto period = std::clamp(config_.heartbeat_timeout / 5, std::chrono::milliseconds(10),
@@ -96,7 +102,7 @@ void head_service::tick_until_stopped() {
   while (!stop_cv_.wait_for(lock, period, [this] { return stopping_; })) {
     auto now = membership::clock::now();
     // The head's own node lives exactly as long as this process.
-    table_.heartbeat(config_.self.node_id, config_.self.total, now);
+    table_.heartbeat(config_.self.node_id, available_ ? available_() : config_.self.total, now);
     for (const auto& id : table_.expire(now))
       log(net::log_level::warning, "node " + id + " is dead: no heartbeat within " +
                                        std::to_string(config_.heartbeat_timeout.count()) + " ms");
@@ -139,6 +145,28 @@ void head_service::serve(const net::connection_ptr& c, net::frame&& f) {
     case kind::get_cluster_status:
       c->reply(f, encode_message(kind::get_cluster_status, status()));
       return;
+    case kind::register_actor_name: {
+      auto req = decode_body<named_actor>(f, kind::register_actor_name);
+      if (!req) return reply_error(c, f, req.error().message);
+      auto why = names_.add(c.get(), *req);
+      c->reply(f, encode_message(kind::register_actor_name, name_reply{.ok = why.empty(), .reason = why}));
+      return;
+    }
+    case kind::lookup_actor_name: {
+      auto req = decode_body<named_actor>(f, kind::lookup_actor_name);
+      if (!req) return reply_error(c, f, req.error().message);
+      auto found = names_.find(req->ns, req->name);
+      c->reply(f, encode_message(kind::lookup_actor_name, name_reply{.ok = found.has_value(), .actor = found.value_or(named_actor{})}));
+      return;
+    }
+    case kind::actor_placed: {
+      if (auto req = decode_body<named_actor>(f, kind::actor_placed)) names_.placed(req->id_hi, req->id_lo, req->address);
+      return;
+    }
+    case kind::unregister_actor_name: {
+      if (auto req = decode_body<named_actor>(f, kind::unregister_actor_name)) names_.remove(*req);
+      return;
+    }
     default:
       log(net::log_level::warning, "ignored " + kind_name(f.kind) + " from " + c->peer());
       return reply_error(c, f, "the head does not serve " + kind_name(f.kind));

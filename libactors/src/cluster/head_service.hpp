@@ -12,6 +12,7 @@
 /// Not yet a CAF actor (ARCHITECTURE.md §3): requests are served on the transport's io threads
 /// under membership's mutex, and a ticker thread expires silent nodes; docs/cluster.md says
 /// when this becomes an actor. start/stop from one thread; the accessors from any.
+#include "cluster/actor_directory.hpp"
 #include "cluster/membership.hpp"
 #include "transport/address.hpp"
 #include "transport/io_pool.hpp"
@@ -50,6 +51,9 @@ class head_service {
   /// Opens the listeners and starts serving. errc::invalid_argument for a timeout that is not
   /// at least twice the interval; the transport's errors for an address that cannot be used.
   net::result<void> start();
+  /// Where the head's own node learns what it has free (its worker pool, started after the
+  /// head); until then it reports everything free.
+  void report_available(std::function<resource_map()> available);
   /// Closes the listeners (removing the Unix socket file) and stops the ticker. Idempotent.
   void stop();
 
@@ -65,12 +69,14 @@ class head_service {
 
   head_config config_;
   membership table_;
+  actor_directory names_;
   net::address advertised_;
   std::unique_ptr<net::io_pool> io_;
   std::shared_ptr<net::listener> tcp_;
   std::shared_ptr<net::listener> unix_;
   std::thread ticker_;
-  std::mutex stop_mutex_;
+  std::mutex stop_mutex_;  // also guards available_
+  std::function<resource_map()> available_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;
 };

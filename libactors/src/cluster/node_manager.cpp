@@ -172,7 +172,7 @@ node_manager::outcome node_manager::connect_and_register() {
 
 node_manager::outcome node_manager::send_heartbeat() {
   // Nothing is scheduled on nodes yet, so everything the node has is free.
-  heartbeat_request beat{config_.self.node_id, config_.self.total};
+  heartbeat_request beat{config_.self.node_id, config_.available ? config_.available() : config_.self.total};
   auto reply = head_->request(encode_message(kind::heartbeat, beat), request_timeout).get();
   if (!reply) {
     std::lock_guard lock(mutex_);

@@ -38,6 +38,8 @@ struct node_config {
   /// Runs once, on the node manager's thread, when the head ends this node. Must return
   /// promptly and must not call stop() (stop joins that thread).
   std::function<void(const std::string& why)> on_fatal;
+  /// What the node has free now, sent with each heartbeat (its worker pool's view); empty: all.
+  std::function<resource_map()> available;
   net::log_fn log;
 };
 

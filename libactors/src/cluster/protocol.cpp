@@ -9,6 +9,10 @@ std::string kind_name(std::uint16_t k) {
     case kind::unregister_node: return "unregister_node";
     case kind::get_cluster_status: return "get_cluster_status";
     case kind::error_reply: return "error_reply";
+    case kind::register_actor_name: return "register_actor_name";
+    case kind::lookup_actor_name: return "lookup_actor_name";
+    case kind::actor_placed: return "actor_placed";
+    case kind::unregister_actor_name: return "unregister_actor_name";
   }
   return "kind " + std::to_string(k);
 }

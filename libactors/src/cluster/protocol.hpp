@@ -31,6 +31,12 @@ enum class kind : std::uint16_t {
   unregister_node = 258,     // node → head when it stops on purpose
   get_cluster_status = 259,  // CLI or driver → head: the node table
   error_reply = 260,         // head → anyone: the request could not be served, and why
+  // The named-actor directory (actor_directory.hpp); names live as long as the connection
+  // that registered them, so a driver that goes takes its names along.
+  register_actor_name = 261,    // creator → head: named_actor → name_reply
+  lookup_actor_name = 262,      // anyone → head: named_actor with ns and name → name_reply
+  actor_placed = 263,           // creator → head, one-way: named_actor with id and host address
+  unregister_actor_name = 264,  // creator → head, one-way: named_actor with ns, name and id
 };
 
 /// Named resource amounts ("CPU" → 2, "custom" → 1, "memory" → bytes).
@@ -44,8 +50,9 @@ struct node_info {
   std::int64_t pid = 0;
   bool is_head = false;
   resource_map total;
+  std::string manager_address;  // the node manager's worker pool (unix:...): drivers on its host ask it for workers
 };
-ACTORS_SERIALIZABLE(node_info, node_id, address, hostname, pid, is_head, total)
+ACTORS_SERIALIZABLE(node_info, node_id, address, hostname, pid, is_head, total, manager_address)
 
 struct register_request {
   node_info node;
@@ -109,6 +116,22 @@ struct cluster_status {
   std::vector<node_entry> nodes;  // in registration order
 };
 ACTORS_SERIALIZABLE(cluster_status, head_node_id, head_address, heartbeat_timeout_ms, nodes)
+
+/// A named actor as the directory keeps it.
+struct named_actor {
+  std::string ns, name;
+  std::uint64_t id_hi = 0, id_lo = 0;
+  std::string type;     // the actor class's mangled name: lookups check it
+  std::string address;  // the host process's listen address, once placed ("" before)
+};
+ACTORS_SERIALIZABLE(named_actor, ns, name, id_hi, id_lo, type, address)
+
+struct name_reply {
+  bool ok = false;       // register: taken; lookup: found
+  std::string reason;    // register refused: why
+  named_actor actor;     // lookup: what was found
+};
+ACTORS_SERIALIZABLE(name_reply, ok, reason, actor)
 
 struct error_body {
   std::string message;

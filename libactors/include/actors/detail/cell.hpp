@@ -26,7 +26,7 @@ class cell {
   explicit cell(const std::type_info& type) noexcept : type_(&type) {}
   cell(const cell&) = delete;
   cell& operator=(const cell&) = delete;
-  ~cell();
+  virtual ~cell();
 
   object_id id;
 
@@ -49,6 +49,12 @@ class cell {
 
   /// Throws the stored exception if failed; waits first. Used by get().
   void wait_and_rethrow(std::optional<clock::time_point> deadline = std::nullopt);
+
+  // Cluster mode: the value crosses to a process that borrowed a ref to it.
+  /// Writes the value; only valid once complete() && !failed().
+  virtual void encode_value(writer& w) const = 0;
+  /// Completes the cell with the value `r` holds; throws actors::error if it does not decode.
+  virtual void decode_value(reader& r) = 0;
 
  protected:
   /// Reserves the right to complete; the caller then writes the value and calls publish().
@@ -126,7 +132,29 @@ class value_cell final : public cell {
   /// The stored value; only valid once complete() && !failed().
   const storage_t<T>& stored() const noexcept { return *value_; }
 
+  void encode_value(writer& w) const override {
+    if constexpr (!codec<T>::ok) {
+      throw error("actors: this value cannot cross between processes");
+    } else if constexpr (is_array_storage) {
+      // The codec's layout of an arithmetic vector, written from the buffer without a copy.
+      w.write_size(value_->count);
+      w.write_bytes(value_->data(), value_->count * sizeof(*value_->data()));
+    } else {
+      encode(w, *value_);
+    }
+  }
+  void decode_value(reader& r) override {
+    if constexpr (!codec<T>::ok || !std::is_default_constructible_v<T>) {
+      throw error("actors: this value cannot cross between processes");
+    } else {
+      T v = decode<T>(r);
+      if (r.remaining() != 0) throw error("actors: a fetched object has bytes left over: its type differs here");
+      set_value(std::move(v));
+    }
+  }
+
  private:
+  static constexpr bool is_array_storage = !std::is_same_v<storage_t<T>, T>;
   std::optional<storage_t<T>> value_;
 };
 
@@ -138,6 +166,11 @@ class value_cell<void> final : public cell {
     if (!claim()) return false;
     publish(ready_);
     return true;
+  }
+  void encode_value(writer&) const override {}
+  void decode_value(reader& r) override {
+    if (r.remaining() != 0) throw error("actors: a fetched object of type void has bytes");
+    set_value();
   }
 };
 

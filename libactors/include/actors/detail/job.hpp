@@ -94,6 +94,11 @@ class actor_token;
 std::shared_ptr<actor_token> create_actor(std::unique_ptr<job> factory, const actor_options& options,
                                           const std::type_info& type, std::span<cell* const> deps);
 
+/// create_actor with the id chosen by the caller: a worker hosts an actor under its client's id.
+std::shared_ptr<actor_token> create_actor_with_id(std::unique_ptr<job> factory, const actor_options& options,
+                                                  const std::type_info& type, std::span<cell* const> deps,
+                                                  actor_id id);
+
 void submit_actor_call(const actor_token& actor, std::unique_ptr<job> call, std::span<cell* const> deps);
 
 actor_id id_of(const actor_token& actor) noexcept;
@@ -106,6 +111,9 @@ void current_actor_failed(std::exception_ptr e) noexcept;
 
 std::shared_ptr<actor_token> find_named_actor(const std::string& name, const std::type_info& type);
 void kill_actor(const actor_token& actor);
+
+/// For encoding handles: the handle is written into a message, whose receiver borrows it.
+void note_handle_written(const std::shared_ptr<actor_token>& actor);
 
 /// For decoding handles: the live actor with this id and type, or null.
 std::shared_ptr<actor_token> find_actor_by_id(const actor_id& id, const std::type_info& type);

@@ -19,11 +19,10 @@ object_id next_object_id();
 /// Makes the cell findable by id, for refs that are decoded from bytes in this process.
 void export_cell(const std::shared_ptr<cell>& c);
 
-/// The exported cell with this id and value type, or null when this process has none.
-std::shared_ptr<cell> find_exported_cell(const object_id& id, const std::type_info& type);
-
-/// An object_lost_error saying why a decoded ref cannot be resolved.
-std::exception_ptr unknown_object_error(const object_id& id);
+/// The cell a decoded ref to `id` names: while this thread decodes a message from another
+/// process, one that borrows the value from it; else the exported cell of that id and type;
+/// else a cell failed with object_lost_error. `make` makes an empty cell of the value type.
+std::shared_ptr<cell> import_cell(const object_id& id, const std::type_info& type, std::shared_ptr<cell> (*make)());
 
 /// Waits until `num_returns` cells are complete or the deadline passes; returns which are.
 std::vector<bool> wait_cells(std::span<cell* const> cells, std::size_t num_returns,
@@ -36,14 +35,14 @@ std::shared_ptr<value_cell<T>> new_cell() {
   return c;
 }
 
-/// The cell a decoded ref names: the exported one, or a failed cell when it is unknown here.
+template <class T>
+std::shared_ptr<cell> make_empty_cell() {
+  return std::make_shared<value_cell<T>>();
+}
+
 template <class T>
 std::shared_ptr<value_cell<T>> import_cell(const object_id& id) {
-  if (auto c = find_exported_cell(id, typeid(T))) return std::static_pointer_cast<value_cell<T>>(c);
-  auto lost = std::make_shared<value_cell<T>>();
-  lost->id = id;
-  lost->set_exception(unknown_object_error(id));
-  return lost;
+  return std::static_pointer_cast<value_cell<T>>(import_cell(id, typeid(T), &make_empty_cell<T>));
 }
 
 }  // namespace actors::detail

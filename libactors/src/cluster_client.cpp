@@ -1,0 +1,901 @@
+#include "cluster_client.hpp"
+
+#include "call_errors.hpp"
+#include "cluster/work_protocol.hpp"
+#include "object_exchange.hpp"
+#include "head_link.hpp"
+#include "log.hpp"
+#include "transport/address.hpp"
+#include "transport/connect.hpp"
+#include "transport/connection.hpp"
+#include "transport/io_pool.hpp"
+#include "transport/token.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+namespace actors::detail {
+namespace {
+
+using namespace std::chrono_literals;
+namespace wire = actors::cluster;
+
+constexpr auto register_timeout = 10s;
+// A lease request waits at the node manager until resources are free, which may take as long
+// as the tasks ahead of it run; the timeout only bounds a node manager that never answers.
+constexpr auto lease_timeout = std::chrono::hours(24);
+// An idle lease is kept this long before it goes back, so that a caller submitting one task
+// after another (get, submit, get, ...) does not ask the node manager for a worker each time.
+constexpr auto lease_linger = 20ms;
+// Calls pushed to one worker before earlier ones have answered, when calls of the shape are
+// short (see shape_state::typical_run_us): one round trip per call would cap throughput, and a
+// queue of short calls delays nothing by much.
+constexpr int pipeline_depth = 16;
+constexpr std::uint64_t short_call_us = 500;
+constexpr std::size_t max_lease_requests = 16;
+// Pipelining onto a busy worker only while it keeps answering at least this often.
+constexpr auto stalled_after = std::chrono::milliseconds(2);
+
+std::string shape_key(const resource_map& r) {
+  std::string key;
+  for (const auto& [name, amount] : r) key += name + "=" + std::to_string(amount) + ";";
+  return key;
+}
+
+std::string executable_path() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : p.string();
+}
+
+}  // namespace
+
+void when_complete(std::span<cell* const> deps, std::function<void()> ready) {
+  std::vector<cell*> waiting;
+  for (cell* c : deps)
+    if (!c->complete()) waiting.push_back(c);
+  if (waiting.empty()) return ready();
+  struct pending {
+    std::atomic<std::size_t> remaining;
+    std::function<void()> ready;
+  };
+  auto p = std::make_shared<pending>();
+  p->remaining.store(waiting.size());
+  p->ready = std::move(ready);
+  for (cell* c : waiting)
+    c->on_complete([p] {
+      if (p->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) p->ready();
+    });
+}
+
+/// One actor this client created, as the client sees it.
+class remote_actor {
+ public:
+  enum class state { placing, running, dead };
+  struct queued {
+    std::unique_ptr<job> j;
+    bool ready = false;
+    bool is_factory = false;
+  };
+
+  actor_id id;
+  std::string display;  // for errors: its name, or its id
+  std::int32_t max_concurrency = 1;
+  // Guarded by the client's mutex.
+  state st = state::placing;
+  std::exception_ptr death;
+  net::connection_ptr conn;
+  std::uint64_t hold_lease = 0;
+  bool released = false;
+  bool borrowed = false;  // its handle came inside a message: another process created it
+  std::string name, ns;   // a named actor: the head's directory knows it by these
+  std::string type;       // its class's mangled name, for the directory
+  std::weak_ptr<net::connection> lender;  // borrowed in a message: told when our last handle goes
+  std::string host;       // the host's listen address, once placed
+  std::string address;    // the same, once the actor exists there: what locate_actor and the head are told
+  std::vector<std::function<void(const std::string&)>> locate_waiters;  // until address is known
+  std::deque<std::shared_ptr<queued>> queue;
+};
+
+class cluster_client::impl : public std::enable_shared_from_this<impl> {
+ public:
+  struct lease {
+    std::uint64_t id = 0;
+    net::connection_ptr conn;
+    int in_flight = 0;
+    std::uint64_t idle_generation = 0;
+    std::chrono::steady_clock::time_point progress;  // its last answer, or when it got work while idle
+  };
+  struct ready_task {
+    std::unique_ptr<job> j;
+    int attempts = 0;
+    int max_retries = 3;
+    bool retry_exceptions = false;
+  };
+  struct shape_state {
+    resource_map resources;
+    std::deque<ready_task> ready;
+    std::vector<std::shared_ptr<lease>> leases;
+    std::size_t requesting = 0;
+    bool infeasible = false;
+    std::uint64_t typical_run_us = short_call_us * 10;  // assume long until measured
+  };
+  struct in_flight {
+    ready_task task;                      // tasks and method calls
+    std::string shape;                    // tasks
+    std::shared_ptr<lease> on_lease;      // tasks
+    std::shared_ptr<remote_actor> actor;  // factories and method calls
+    bool is_factory = false;
+    net::connection_ptr conn;
+  };
+
+  impl(cluster_client_options o, net::cluster_token t) : options(std::move(o)), token(t) {}
+
+  cluster_client_options options;
+  net::cluster_token token;
+  net::io_pool io{1};
+  net::connection_ptr node;
+  std::string node_id;
+
+  std::mutex mu;
+  bool stopped = false;
+  std::uint64_t next_call = 1;
+  std::map<std::string, shape_state> shapes;
+  std::unordered_map<std::uint64_t, in_flight> calls;
+  std::map<std::string, net::connection_ptr> workers;  // by address
+  std::map<std::string, std::vector<std::function<void(net::connection_ptr)>>> connecting;
+  std::vector<std::shared_ptr<remote_actor>> actors;
+  std::function<void(const std::string&)> node_lost;
+
+  // ---- connections ---------------------------------------------------------------------------
+
+  void connect_node() {
+    auto address = net::parse_address(options.node_address);
+    if (!address) throw error("actors: bad node manager address '" + options.node_address + "'");
+    net::handlers h;
+    std::weak_ptr<impl> weak = weak_from_this();
+    h.on_closed = [weak](const net::connection_ptr&, const net::error& why) {
+      if (auto self = weak.lock()) self->on_node_closed(why.message);
+    };
+    auto c = net::connect(io.context(), *address, token, h).get();
+    if (!c) throw error("actors: cannot reach the node manager at " + options.node_address + ": " + to_string(c.error()));
+    node = *c;
+    wire::client_hello hello{.role = options.is_worker ? wire::client_role::worker : wire::client_role::driver,
+                             .client_id = options.client_id,
+                             .pid = ::getpid(),
+                             .executable = executable_path(),
+                             .listen_address = options.listen_address,
+                             .ns = options.ns};
+    auto reply = node->request(wire::encode_work(wire::work_kind::register_client, hello), register_timeout).get();
+    if (!reply) throw error("actors: the node manager did not register this process: " + to_string(reply.error()));
+    auto answer = wire::decode_work<wire::client_registered>(*reply);
+    if (!answer.accepted) throw error("actors: the node manager refused this process: " + answer.reason);
+    node_id = answer.node_id;
+  }
+
+  void on_node_closed(const std::string& why) {
+    std::function<void(const std::string&)> fn;
+    {
+      std::lock_guard lock(mu);
+      if (stopped) return;
+      fn = node_lost;
+    }
+    log_warning("actors: the connection to the node manager closed: " + why);
+    if (fn) fn(why);
+  }
+
+  /// Runs `use` with a connection to the worker at `address`, once there is one (or null).
+  void with_worker_locked(const std::string& address, std::function<void(net::connection_ptr)> use) {
+    if (auto it = workers.find(address); it != workers.end() && it->second->is_open()) return use(it->second);
+    auto& waiters = connecting[address];
+    waiters.push_back(std::move(use));
+    if (waiters.size() > 1) return;
+    auto parsed = net::parse_address(address);
+    std::weak_ptr<impl> weak = weak_from_this();
+    net::handlers h;
+    h.on_frame = [weak](const net::connection_ptr& c, net::frame&& f) {
+      auto self = weak.lock();
+      if (!self) return;
+      try {
+        if (self->options.exchange->serve(c, f)) return;  // the worker fetches a ref we lent it
+        if (f.kind == static_cast<std::uint16_t>(wire::work_kind::locate_actor)) return self->serve_locate(c, f);
+      } catch (const error& e) {
+        return c->close(std::string("malformed object request: ") + e.what());
+      }
+      self->on_result(c, std::move(f));
+    };
+    h.on_closed = [weak](const net::connection_ptr& c, const net::error& why) {
+      if (auto self = weak.lock()) self->on_worker_closed(c, why.message);
+    };
+    auto done = [weak, address](net::result<net::connection_ptr> c) {
+      auto self = weak.lock();
+      if (!self) return;
+      std::vector<std::function<void(net::connection_ptr)>> waiting;
+      {
+        std::lock_guard lock(self->mu);
+        waiting = std::move(self->connecting[address]);
+        self->connecting.erase(address);
+        if (c) self->workers[address] = *c;
+        else log_warning("actors: cannot reach the worker at " + address + ": " + to_string(c.error()));
+        for (auto& w : waiting) w(c ? *c : nullptr);
+      }
+    };
+    if (!parsed) {
+      net::result<net::connection_ptr> bad = net::fail(net::errc::invalid_argument, "bad worker address");
+      io.context().get_executor().execute([done, bad]() mutable { done(std::move(bad)); });
+      return;
+    }
+    net::connect(io.context(), *parsed, token, h, {}, done);
+  }
+
+  // ---- tasks -----------------------------------------------------------------------------------
+
+  void task_ready(const std::string& key, ready_task t) {
+    std::lock_guard lock(mu);
+    if (stopped) return t.j->abandon(std::make_exception_ptr(error("actors: the runtime was shut down")));
+    auto& s = shapes[key];
+    s.ready.push_back(std::move(t));
+    dispatch_locked(key, s);
+  }
+
+  void dispatch_locked(const std::string& key, shape_state& s) {
+    int depth = s.typical_run_us <= short_call_us ? pipeline_depth : 1;
+    auto now = std::chrono::steady_clock::now();
+    while (!s.ready.empty()) {
+      std::shared_ptr<lease> best;
+      for (auto& l : s.leases) {
+        if (!l->conn || !l->conn->is_open() || l->in_flight >= depth) continue;
+        // A worker that has not answered for a while runs a long call: queueing behind it would
+        // hold short calls while another worker is free (head-of-line blocking).
+        if (l->in_flight > 0 && now - l->progress > stalled_after) continue;
+        if (!best || l->in_flight < best->in_flight) best = l;
+      }
+      if (!best) break;
+      auto t = std::move(s.ready.front());
+      s.ready.pop_front();
+      send_task_locked(key, best, std::move(t));
+    }
+    if (!s.ready.empty() && !s.infeasible && s.requesting < std::min(max_lease_requests, s.ready.size()))
+      request_lease_locked(key, s);
+  }
+
+  void send_task_locked(const std::string& key, const std::shared_ptr<lease>& l, ready_task t) {
+    std::uint64_t id = next_call++;
+    writer args;
+    object_exchange::pin_scope lent;  // refs inside the arguments stay alive for the worker
+    try {
+      t.j->encode_arguments(args);
+    } catch (...) {
+      t.j->abandon(std::current_exception());
+      return;
+    }
+    wire::call_header header{.call_id = id, .function = t.j->name(), .signature = t.j->signature()};
+    options.exchange->pin(l->conn, lent.take());  // before the worker can ask for them
+    auto sent = l->conn->send(wire::encode_work(wire::work_kind::push_task, header, std::move(args.bytes())));
+    if (!sent) {
+      shapes[key].ready.push_front(std::move(t));  // the worker is gone; its close reschedules
+      return;
+    }
+    if (l->in_flight++ == 0) l->progress = std::chrono::steady_clock::now();
+    calls.emplace(id, in_flight{std::move(t), key, l, nullptr, false, l->conn});
+  }
+
+  void request_lease_locked(const std::string& key, shape_state& s) {
+    ++s.requesting;
+    wire::lease_request want{.resources = s.resources};
+    std::weak_ptr<impl> weak = weak_from_this();
+    node->request(wire::encode_work(wire::work_kind::request_lease, want), lease_timeout,
+                  [weak, key](net::result<net::frame> reply) {
+                    if (auto self = weak.lock()) self->on_lease(key, std::move(reply));
+                  });
+  }
+
+  void on_lease(const std::string& key, net::result<net::frame> reply) {
+    std::vector<ready_task> failed;
+    std::string why;
+    {
+      std::lock_guard lock(mu);
+      auto& s = shapes[key];
+      --s.requesting;
+      if (stopped) return;
+      wire::lease_reply answer;
+      if (!reply) {
+        answer.reason = "the node manager did not answer a lease request: " + to_string(reply.error());
+      } else {
+        try {
+          answer = wire::decode_work<wire::lease_reply>(*reply);
+        } catch (const error& e) {
+          answer.reason = e.what();
+        }
+      }
+      if (answer.status == wire::lease_status::infeasible) {
+        if (!s.infeasible)
+          log_warning("actors: a task needs resources no node of this cluster has (" + answer.reason +
+                      "); it stays pending until such a node joins");
+        s.infeasible = true;
+        return;
+      }
+      if (answer.status != wire::lease_status::granted) {
+        why = "actors: no worker could be leased for this task: " + answer.reason;
+        for (auto& t : s.ready) failed.push_back(std::move(t));
+        s.ready.clear();
+      } else {
+        auto l = std::make_shared<lease>();
+        l->id = answer.lease_id;
+        s.leases.push_back(l);
+        std::weak_ptr<impl> weak = weak_from_this();
+        with_worker_locked(answer.worker_address, [weak, key, l](net::connection_ptr c) {
+          auto self = weak.lock();
+          if (!self) return;
+          l->conn = c;
+          auto& st = self->shapes[key];
+          if (!c) std::erase(st.leases, l);
+          self->dispatch_locked(key, st);
+          self->maybe_return_locked(key, l);
+        });
+      }
+    }
+    for (auto& t : failed) t.j->abandon(std::make_exception_ptr(error(why)));
+  }
+
+  /// Returns an idle lease after lease_linger, unless work came for it meanwhile.
+  void maybe_return_locked(const std::string& key, const std::shared_ptr<lease>& l) {
+    auto& s = shapes[key];
+    if (l->in_flight > 0 || !s.ready.empty()) return;
+    auto generation = ++l->idle_generation;
+    auto timer = std::make_shared<boost::asio::steady_timer>(io.context(), lease_linger);
+    std::weak_ptr<impl> weak = weak_from_this();
+    timer->async_wait([weak, key, l, generation, timer](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (!self || ec) return;
+      std::lock_guard lock(self->mu);
+      if (self->stopped || l->idle_generation != generation || l->in_flight > 0) return;
+      auto& st = self->shapes[key];
+      if (!st.ready.empty()) return;
+      std::erase(st.leases, l);
+      self->node->send(wire::encode_work(wire::work_kind::return_lease, wire::lease_return{l->id}));
+    });
+  }
+
+  // ---- actors ----------------------------------------------------------------------------------
+
+  void place_actor_locked(const std::shared_ptr<remote_actor>& a, const actor_options& o) {
+    wire::lease_request want{.resources = o.resources.value_or(resource_map{{"CPU", 1}}),
+                             .dedicated = o.dedicated_process,
+                             .hold_for_life = o.resources.has_value()};
+    if (want.resources.contains("GPU") && want.resources.at("GPU") > 0) want.dedicated = true;
+    std::weak_ptr<impl> weak = weak_from_this();
+    node->request(wire::encode_work(wire::work_kind::place_actor, want), lease_timeout,
+                  [weak, a](net::result<net::frame> reply) {
+                    if (auto self = weak.lock()) self->on_placed(a, std::move(reply));
+                  });
+  }
+
+  void on_placed(const std::shared_ptr<remote_actor>& a, net::result<net::frame> reply) {
+    std::unique_lock lock(mu);
+    if (stopped) return;
+    wire::lease_reply answer;
+    if (!reply) {
+      answer.reason = "the node manager did not answer: " + to_string(reply.error());
+    } else {
+      try {
+        answer = wire::decode_work<wire::lease_reply>(*reply);
+      } catch (const error& e) {
+        answer.reason = e.what();
+      }
+    }
+    if (answer.status != wire::lease_status::granted)
+      return kill_locked(lock, a, "actors: the actor " + a->display + " could not be placed: " + answer.reason);
+    a->hold_lease = answer.lease_id;
+    if (a->st == remote_actor::state::dead) return end_actor_locked(a, wire::work_kind::kill_actor);  // killed meanwhile
+    connect_actor_locked(a, answer.worker_address);
+  }
+
+  cluster::named_actor directory_entry(const remote_actor& a) const {
+    return cluster::named_actor{.ns = a.ns, .name = a.name, .id_hi = a.id.hi, .id_lo = a.id.lo, .type = a.type,
+                                .address = a.address};
+  }
+
+  /// A named actor ended: its name is free again (the head checks it still names this actor).
+  void free_name_locked(const remote_actor& a) {
+    if (!a.name.empty() && options.head) options.head->unregister_name(directory_entry(a));
+  }
+
+  /// The actor exists at its host (its factory returned): others may now call it there, so
+  /// borrowers and the head's directory learn where. "" tells waiters it never will.
+  void publish_address_locked(const std::shared_ptr<remote_actor>& a, const std::string& address) {
+    a->address = address;
+    if (!address.empty() && !a->name.empty() && !a->borrowed && options.head) options.head->actor_placed(directory_entry(*a));
+    for (auto& waiter : std::exchange(a->locate_waiters, {})) waiter(address);
+  }
+
+  /// The actor is hosted at `address`: connect, then send its queued calls.
+  void connect_actor_locked(const std::shared_ptr<remote_actor>& a, const std::string& address) {
+    a->host = address;
+    if (a->borrowed) publish_address_locked(a, address);  // it exists already
+    std::weak_ptr<impl> weak = weak_from_this();
+    with_worker_locked(address, [weak, a](net::connection_ptr c) {
+      auto self = weak.lock();
+      if (!self || a->st == remote_actor::state::dead) return;
+      if (!c) {
+        a->st = remote_actor::state::dead;
+        a->death = std::make_exception_ptr(actor_died_error("actors: the process hosting actor " + a->display +
+                                                            " cannot be reached"));
+        self->fail_actor_queue_locked(a);
+        return;
+      }
+      a->conn = c;
+      a->st = remote_actor::state::running;
+      self->flush_actor_locked(a);
+    });
+  }
+
+  /// Sends the actor's calls that are ready, in order, up to the first that is not.
+  void flush_actor_locked(const std::shared_ptr<remote_actor>& a) {
+    if (a->st == remote_actor::state::dead) return fail_actor_queue_locked(a);
+    if (a->st != remote_actor::state::running) return;
+    while (!a->queue.empty() && a->queue.front()->ready) {
+      auto q = std::move(a->queue.front());
+      a->queue.pop_front();
+      std::uint64_t id = next_call++;
+      writer args;
+      object_exchange::pin_scope lent;
+      try {
+        q->j->encode_arguments(args);
+      } catch (...) {
+        if (q->is_factory) {
+          a->st = remote_actor::state::dead;
+          a->death = std::current_exception();
+          return fail_actor_queue_locked(a);
+        }
+        q->j->abandon(std::current_exception());
+        continue;
+      }
+      wire::call_header header{.call_id = id,
+                               .function = q->j->name(),
+                               .signature = q->j->signature(),
+                               .actor_hi = a->id.hi,
+                               .actor_lo = a->id.lo,
+                               .max_concurrency = q->is_factory ? a->max_concurrency : 1};
+      auto kind = q->is_factory ? wire::work_kind::create_actor : wire::work_kind::actor_call;
+      options.exchange->pin(a->conn, lent.take());
+      if (!a->conn->send(wire::encode_work(kind, header, std::move(args.bytes())))) {
+        a->queue.push_front(std::move(q));  // the host is gone: its close fails the queue
+        return;
+      }
+      calls.emplace(id, in_flight{ready_task{std::move(q->j)}, {}, nullptr, a, q->is_factory, a->conn});
+    }
+    if (a->released && a->queue.empty()) end_actor_locked(a, wire::work_kind::release_actor);
+  }
+
+  void fail_actor_queue_locked(const std::shared_ptr<remote_actor>& a) {
+    auto queue = std::move(a->queue);
+    a->queue.clear();
+    auto death = a->death;
+    io.context().get_executor().execute([queue = std::move(queue), death]() mutable {
+      for (auto& q : queue) q->j->abandon(death);
+    });
+  }
+
+  /// Ends the actor here; `tell_host`: send the host kill_actor (kill_actor() asks it itself).
+  void kill_locked(std::unique_lock<std::mutex>&, const std::shared_ptr<remote_actor>& a, const std::string& why,
+                   bool tell_host = true) {
+    if (a->st == remote_actor::state::dead) return;
+    if (a->conn) end_actor_locked(a, tell_host ? wire::work_kind::kill_actor : wire::work_kind{});
+    free_name_locked(*a);
+    a->st = remote_actor::state::dead;
+    a->death = std::make_exception_ptr(actor_died_error(why));
+    publish_address_locked(a, "");
+    fail_actor_queue_locked(a);
+  }
+
+  /// Another process lent us a handle to actor `id`: calls go to its host once `from` says
+  /// where that is (Ray's borrowed handles; the creator's release still ends the actor).
+  std::shared_ptr<remote_actor> borrow_actor(const actor_id& id, const net::connection_ptr& from) {
+    auto a = std::make_shared<remote_actor>();
+    a->id = id;
+    a->display = to_string(id);
+    a->borrowed = true;
+    a->lender = from;
+    {
+      std::lock_guard lock(mu);
+      if (stopped) {
+        a->st = remote_actor::state::dead;
+        a->death = std::make_exception_ptr(actor_died_error("actors: the runtime was shut down"));
+        return a;
+      }
+      actors.push_back(a);
+    }
+    std::weak_ptr<impl> weak = weak_from_this();
+    from->request(wire::encode_work(wire::work_kind::locate_actor, wire::object_key{id.hi, id.lo}), register_timeout,
+                  [weak, a](net::result<net::frame> reply) {
+                    auto self = weak.lock();
+                    if (!self) return;
+                    wire::actor_location where;
+                    if (!reply) {
+                      where.reason = to_string(reply.error());
+                    } else {
+                      try {
+                        where = wire::decode_work<wire::actor_location>(*reply);
+                      } catch (const error& e) {
+                        where.reason = e.what();
+                      }
+                    }
+                    std::unique_lock lock(self->mu);
+                    if (self->stopped || a->st == remote_actor::state::dead) return;
+                    if (!where.found)
+                      return self->kill_locked(lock, a, "actors: the actor " + a->display +
+                                                            " could not be located: " + where.reason);
+                    self->connect_actor_locked(a, where.address);
+                  });
+    return a;
+  }
+
+  /// A handle found by name: the head said where the actor is hosted.
+  std::shared_ptr<remote_actor> borrow_actor_at(const cluster::named_actor& entry) {
+    auto a = std::make_shared<remote_actor>();
+    a->id = actor_id{entry.id_hi, entry.id_lo};
+    a->display = "'" + entry.name + "'";
+    a->borrowed = true;
+    a->name = entry.name;  // a kill through this handle frees the name
+    a->ns = entry.ns;
+    a->type = entry.type;
+    std::lock_guard lock(mu);
+    if (stopped) {
+      a->st = remote_actor::state::dead;
+      a->death = std::make_exception_ptr(actor_died_error("actors: the runtime was shut down"));
+      return a;
+    }
+    actors.push_back(a);
+    connect_actor_locked(a, entry.address);
+    return a;
+  }
+
+  /// Answers locate_actor for an actor this client created or borrowed.
+  void serve_locate(const net::connection_ptr& c, const net::frame& request) {
+    auto key = wire::decode_work<wire::object_key>(request);
+    auto answer = [c, stub = wire::reply_stub(request)](const std::string& address) {
+      wire::actor_location where{.found = !address.empty(), .address = address,
+                                 .reason = address.empty() ? "it is dead or was never placed" : ""};
+      c->reply(*stub, wire::encode_work(wire::work_kind::locate_actor, where));
+    };
+    std::lock_guard lock(mu);
+    for (auto& a : actors) {
+      if (a->id != actor_id{key.hi, key.lo} || a->st == remote_actor::state::dead) continue;
+      if (!a->address.empty()) return answer(a->address);
+      a->locate_waiters.push_back(answer);
+      return;
+    }
+    answer("");
+  }
+
+  void end_actor_locked(const std::shared_ptr<remote_actor>& a, wire::work_kind how) {
+    wire::call_header header{.actor_hi = a->id.hi, .actor_lo = a->id.lo};
+    // A borrower's last handle ends nothing: the creator's does.
+    if (a->borrowed && how == wire::work_kind::release_actor) {
+      object_exchange::release_handle(a->lender.lock(), a->id);
+      a->conn = nullptr;
+      return void(std::erase(actors, a));
+    }
+    if (a->conn && how != wire::work_kind{}) a->conn->send(wire::encode_work(how, header));
+    a->conn = nullptr;  // a handle may outlive this client; its connection must not
+    if (a->hold_lease) node->send(wire::encode_work(wire::work_kind::return_lease, wire::lease_return{a->hold_lease}));
+    a->hold_lease = 0;
+    std::erase(actors, a);
+  }
+
+  // ---- results and failures --------------------------------------------------------------------
+
+  void on_result(const net::connection_ptr& c, net::frame&& f) {
+    if (f.kind != static_cast<std::uint16_t>(wire::work_kind::call_result)) return;
+    std::span<const std::byte> tail;
+    wire::call_result_header header;
+    try {
+      header = wire::decode_work<wire::call_result_header>(f, &tail);
+    } catch (const error& e) {
+      log_warning(std::string("actors: a malformed call result from a worker: ") + e.what());
+      return;
+    }
+    in_flight call;
+    {
+      std::lock_guard lock(mu);
+      auto it = calls.find(header.call_id);
+      if (it == calls.end()) return;  // cancelled by shutdown
+      call = std::move(it->second);
+      calls.erase(it);
+    }
+    if (header.outcome == wire::call_outcome::ok) {
+      try {
+        object_exchange::decode_scope from(options.exchange, c);  // refs in the result are the worker's
+        reader r(tail);
+        if (call.is_factory) {
+          std::lock_guard lock(mu);
+          if (call.actor->st != remote_actor::state::dead) publish_address_locked(call.actor, call.actor->host);
+        } else {
+          call.task.j->accept_result(r);
+        }
+      } catch (...) {
+        call.task.j->abandon(std::current_exception());
+      }
+    } else if (header.outcome == wire::call_outcome::task_error && call.on_lease && call.task.retry_exceptions &&
+               (call.task.max_retries < 0 || call.task.attempts < call.task.max_retries)) {
+      // set_retry_exceptions(true): user code threw, and the task runs again (API.md).
+      ++call.task.attempts;
+      std::lock_guard lock(mu);
+      shapes[call.shape].ready.push_back(std::move(call.task));
+    } else {
+      auto e = exception_from(header);
+      if (call.is_factory) {
+        std::unique_lock lock(mu);
+        call.actor->death = std::make_exception_ptr(
+            actor_died_error("actors: the actor " + call.actor->display + " could not be created: " + header.message));
+        call.actor->st = remote_actor::state::dead;
+        free_name_locked(*call.actor);
+        publish_address_locked(call.actor, "");
+        fail_actor_queue_locked(call.actor);
+      } else {
+        call.task.j->abandon(e);
+      }
+    }
+    std::lock_guard lock(mu);
+    if (call.on_lease) {
+      --call.on_lease->in_flight;
+      call.on_lease->progress = std::chrono::steady_clock::now();
+      auto& s = shapes[call.shape];
+      // A running average of how long calls of this shape take, which sets the pipeline depth.
+      s.typical_run_us = (s.typical_run_us * 7 + header.run_us) / 8;
+      dispatch_locked(call.shape, s);
+      maybe_return_locked(call.shape, call.on_lease);
+    }
+  }
+
+  void on_worker_closed(const net::connection_ptr& c, const std::string& why) {
+    options.exchange->forget(c.get());
+    std::vector<in_flight> lost;
+    {
+      std::lock_guard lock(mu);
+      if (stopped) return;
+      for (auto it = calls.begin(); it != calls.end();) {
+        if (it->second.conn == c) {
+          lost.push_back(std::move(it->second));
+          it = calls.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      for (auto& [key, s] : shapes) std::erase_if(s.leases, [&](const auto& l) { return l->conn == c; });
+      for (auto& a : actors)
+        if (a->conn == c && a->st != remote_actor::state::dead) {
+          a->st = remote_actor::state::dead;
+          a->death = std::make_exception_ptr(
+              actor_died_error("actors: the process hosting actor " + a->display + " died (" + why + ")"));
+          free_name_locked(*a);
+          fail_actor_queue_locked(a);
+        }
+      std::erase_if(workers, [&](const auto& w) { return w.second == c; });
+      // Tasks whose worker died go again while their retries last (ARCHITECTURE.md §6).
+      for (auto& call : lost) {
+        if (!call.on_lease) continue;
+        auto& t = call.task;
+        ++t.attempts;
+        if (t.max_retries < 0 || t.attempts <= t.max_retries) {
+          shapes[call.shape].ready.push_front(std::move(t));
+          t.j = nullptr;
+        }
+      }
+      for (auto& [key, s] : shapes) dispatch_locked(key, s);
+    }
+    for (auto& call : lost) {
+      if (!call.task.j) continue;
+      if (call.actor) {
+        call.task.j->abandon(std::make_exception_ptr(actor_died_error(
+            "actors: the process hosting actor " + call.actor->display + " died during " + call.task.j->name())));
+      } else {
+        call.task.j->abandon(std::make_exception_ptr(worker_died_error(
+            "actors: the worker process running " + call.task.j->name() + " died (" + why + "); tried " +
+                std::to_string(call.task.attempts) + " time(s)",
+            call.task.attempts)));
+      }
+    }
+  }
+};
+
+namespace {
+net::cluster_token parse_token(const std::string& hex) {
+  auto token = net::cluster_token::from_hex(hex);
+  if (!token) throw error("actors: the cluster token is not valid: " + token.error().message);
+  return *token;
+}
+}  // namespace
+
+cluster_client::cluster_client(const cluster_client_options& options)
+    : impl_(std::make_shared<impl>(options, parse_token(options.token_hex))) {
+  impl_->connect_node();
+}
+
+cluster_client::~cluster_client() { stop(std::make_exception_ptr(error("actors: the runtime was shut down"))); }
+
+void cluster_client::stop(std::exception_ptr cancelled) {
+  std::vector<std::unique_ptr<job>> orphans;
+  std::vector<std::shared_ptr<remote_actor>> actors;
+  std::vector<std::pair<net::connection_ptr, actor_id>> hosts;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopped) return;
+    impl_->stopped = true;
+    for (auto& [key, s] : impl_->shapes)
+      for (auto& t : s.ready) orphans.push_back(std::move(t.j));
+    impl_->shapes.clear();
+    for (auto& [id, call] : impl_->calls)
+      if (call.task.j) orphans.push_back(std::move(call.task.j));
+    impl_->calls.clear();
+    actors = std::move(impl_->actors);
+    for (auto& a : actors) {
+      if (a->conn && !a->borrowed && a->st == remote_actor::state::running) hosts.emplace_back(a->conn, a->id);
+      a->conn = nullptr;
+      for (auto& q : a->queue) orphans.push_back(std::move(q->j));
+      a->queue.clear();
+      a->st = remote_actor::state::dead;
+      a->death = cancelled;
+    }
+  }
+  for (auto& j : orphans)
+    if (j) j->abandon(cancelled);
+  end_actors(hosts);
+  // Closing the node connection tells the node manager to stop this client's workers.
+  impl_->io.stop(std::chrono::milliseconds(1000));
+}
+
+void cluster_client::end_actors(const std::vector<std::pair<net::connection_ptr, actor_id>>& hosts) {
+  // Shutdown ends the actors as kill() does, so their destructors run (API.md); the node
+  // manager's SIGKILL of their processes afterwards is only for those that do not answer.
+  constexpr auto limit = std::chrono::seconds(2);
+  std::vector<std::future<net::result<net::frame>>> answers;
+  for (const auto& [conn, id] : hosts)
+    answers.push_back(conn->request(
+        wire::encode_work(wire::work_kind::kill_actor, wire::call_header{.actor_hi = id.hi, .actor_lo = id.lo}), limit));
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (auto& a : answers) a.wait_until(deadline);
+}
+
+void cluster_client::submit_task(std::unique_ptr<job> j, const task_options& options, std::span<cell* const> deps) {
+  auto resources = options.resources.value_or(resource_map{{"CPU", 1}});
+  auto key = shape_key(resources);
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->shapes[key].resources = resources;
+  }
+  std::vector<cell*> dep_list(deps.begin(), deps.end());
+  auto holder =
+      std::make_shared<impl::ready_task>(impl::ready_task{std::move(j), 0, options.max_retries, options.retry_exceptions});
+  std::weak_ptr<impl> weak = impl_;
+  when_complete(deps, [weak, key, holder, dep_list] {
+    auto self = weak.lock();
+    if (!self) return holder->j->abandon(std::make_exception_ptr(error("actors: the runtime was shut down")));
+    if (auto failed = first_failure(dep_list)) return holder->j->abandon(failed);
+    self->task_ready(key, std::move(*holder));
+  });
+}
+
+std::shared_ptr<remote_actor> cluster_client::create_actor(std::unique_ptr<job> factory, const actor_options& options,
+                                                           const std::type_info& type, std::span<cell* const> deps,
+                                                           actor_id id) {
+  auto a = std::make_shared<remote_actor>();
+  a->id = id;
+  a->display = options.name.empty() ? to_string(id) : "'" + options.name + "'";
+  a->max_concurrency = options.max_concurrency;
+  a->name = options.name;
+  a->ns = impl_->options.ns;
+  a->type = type.name();
+  auto q = std::make_shared<remote_actor::queued>();
+  q->is_factory = true;
+  q->j = std::move(factory);
+  {
+    std::unique_lock lock(impl_->mu);
+    if (impl_->stopped) throw error("actors: the runtime was shut down");
+    a->queue.push_back(q);
+    impl_->actors.push_back(a);
+    impl_->place_actor_locked(a, options);
+  }
+  std::vector<cell*> dep_list(deps.begin(), deps.end());
+  std::weak_ptr<impl> weak = impl_;
+  when_complete(deps, [weak, a, q, dep_list] {
+    auto self = weak.lock();
+    if (!self) return;
+    std::unique_lock lock(self->mu);
+    if (auto failed = first_failure(dep_list)) {
+      a->st = remote_actor::state::dead;
+      a->death = failed;
+      return self->fail_actor_queue_locked(a);
+    }
+    q->ready = true;
+    self->flush_actor_locked(a);
+  });
+  return a;
+}
+
+void cluster_client::call_actor(const std::shared_ptr<remote_actor>& a, std::unique_ptr<job> call,
+                                std::span<cell* const> deps) {
+  auto q = std::make_shared<remote_actor::queued>();
+  q->j = std::move(call);
+  {
+    std::lock_guard lock(impl_->mu);
+    if (a->st == remote_actor::state::dead) {
+      auto death = a->death;
+      q->j->abandon(death ? death : std::make_exception_ptr(actor_died_error("actors: the actor " + a->display + " is dead")));
+      return;
+    }
+    a->queue.push_back(q);
+  }
+  std::vector<cell*> dep_list(deps.begin(), deps.end());
+  std::weak_ptr<impl> weak = impl_;
+  when_complete(deps, [weak, a, q, dep_list] {
+    auto self = weak.lock();
+    if (!self) return;
+    std::lock_guard lock(self->mu);
+    q->ready = true;
+    self->flush_actor_locked(a);
+  });
+}
+
+void cluster_client::release_actor(const std::shared_ptr<remote_actor>& a) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->stopped) return;
+  if (a->st == remote_actor::state::dead) {
+    if (a->borrowed) object_exchange::release_handle(a->lender.lock(), a->id);
+    return;
+  }
+  a->released = true;
+  impl_->flush_actor_locked(a);
+}
+
+void cluster_client::kill_actor(const std::shared_ptr<remote_actor>& a, const std::string& why) {
+  net::connection_ptr host;
+  {
+    std::unique_lock lock(impl_->mu);
+    if (a->st == remote_actor::state::dead) return;
+    host = a->conn;
+    impl_->kill_locked(lock, a, why, false);
+  }
+  if (!host) return;
+  // kill() returns once the actor no longer runs (API.md): the host answers after its kill,
+  // which fails the calls it had queued. Bounded, so that a stuck host cannot hang the caller.
+  wire::call_header header{.actor_hi = a->id.hi, .actor_lo = a->id.lo};
+  auto done = host->request(wire::encode_work(wire::work_kind::kill_actor, header), std::chrono::seconds(30)).get();
+  if (!done) log_warning("actors: the host of actor " + a->display + " did not confirm its kill: " + to_string(done.error()));
+}
+
+std::shared_ptr<remote_actor> cluster_client::borrow_actor(const actor_id& id, const net::connection_ptr& from) {
+  return impl_->borrow_actor(id, from);
+}
+
+std::shared_ptr<remote_actor> cluster_client::borrow_actor_at(const cluster::named_actor& entry) {
+  return impl_->borrow_actor_at(entry);
+}
+
+void cluster_client::serve_locate(const net::connection_ptr& c, const net::frame& request) {
+  impl_->serve_locate(c, request);
+}
+
+void cluster_client::report_blocked(bool blocked) {
+  wire::object_key none;
+  impl_->node->send(wire::encode_work(blocked ? wire::work_kind::worker_blocked : wire::work_kind::worker_unblocked, none));
+}
+
+void cluster_client::on_node_lost(std::function<void(const std::string&)> fn) {
+  std::lock_guard lock(impl_->mu);
+  impl_->node_lost = std::move(fn);
+}
+
+const std::string& cluster_client::node_id() const noexcept { return impl_->node_id; }
+
+}  // namespace actors::detail

@@ -1,0 +1,121 @@
+#pragma once
+// object_exchange: object_refs that cross between processes (docs/cluster.md, "Refs across
+// processes"). Ray's ownership, in its simplest sound form:
+//
+//  - A process that writes a ref into a message for a peer *pins* the ref's cell for that
+//    peer's connection, once per ref written, so the value outlives the sender's own handles.
+//  - The peer, decoding the ref, makes a cell of its own that fetches the value over the same
+//    connection (kind fetch_object) and, when its last handle goes, sends release_object; a ref
+//    it already had costs one release at once. A closed connection drops every pin it held.
+//  - A borrowed cell is exported like any other, so a borrower that passes a ref on serves it
+//    from its own copy, and chains of borrowers work without knowing the owner.
+//
+//     object_exchange::pin_scope pins;                 // refs written on this thread collect here
+//     job->encode_arguments(w);
+//     exchange->pin(conn, pins.take());                // once the message is on its way
+//
+//     object_exchange::decode_scope from(exchange, conn);  // refs read here are fetched from conn
+//     job->accept_result(r);
+//
+// Thread-safety: every member is safe to call from any thread.
+
+#include <actors/detail/cell.hpp>
+
+#include "transport/connection.hpp"
+
+#include <memory>
+#include <mutex>
+#include <typeinfo>
+#include <unordered_map>
+#include <vector>
+
+namespace actors::detail {
+
+class actor_token;
+class runtime;
+
+class object_exchange : public std::enable_shared_from_this<object_exchange> {
+ public:
+  using make_cell_fn = std::shared_ptr<cell> (*)();
+
+  /// What a message lends its receiver: the cells of the refs in it and the actors of the
+  /// handles in it.
+  struct lent {
+    std::vector<std::shared_ptr<cell>> cells;
+    std::vector<std::shared_ptr<actor_token>> actors;
+  };
+
+  explicit object_exchange(runtime& rt) : rt_(rt) {}
+
+  /// Collects the refs and handles written on this thread while it lives (scopes nest).
+  class pin_scope {
+   public:
+    pin_scope();
+    ~pin_scope();
+    pin_scope(const pin_scope&) = delete;
+    pin_scope& operator=(const pin_scope&) = delete;
+    lent take() { return std::move(pins_); }
+
+   private:
+    lent pins_;
+    lent* outer_;
+  };
+
+  /// While it lives, refs decoded on this thread that this process does not know are fetched
+  /// from `from`'s peer (scopes nest).
+  class decode_scope {
+   public:
+    decode_scope(std::shared_ptr<object_exchange> exchange, net::connection_ptr from);
+    ~decode_scope();
+    decode_scope(const decode_scope&) = delete;
+    decode_scope& operator=(const decode_scope&) = delete;
+
+    std::shared_ptr<object_exchange> exchange;
+    net::connection_ptr from;
+
+   private:
+    decode_scope* outer_;
+  };
+
+  /// Keeps what `what` lends alive for `c`'s peer until it releases it or `c` closes.
+  void pin(const net::connection_ptr& c, lent what);
+
+  /// Serves fetch_object, release_object and release_handle frames; false for other kinds.
+  bool serve(const net::connection_ptr& c, net::frame& f);
+
+  /// `c` closed: its peer's pins go.
+  void forget(const net::connection* c);
+
+  /// The cell for a ref to `id` decoded under a decode_scope (see objects_api.hpp).
+  std::shared_ptr<cell> import(const object_id& id, const std::type_info& type, make_cell_fn make,
+                               const net::connection_ptr& from);
+
+  /// Called by export_cell: records `c` in this thread's pin_scope, if any.
+  static void note_written(const std::shared_ptr<cell>& c);
+  /// Called when a handle is written: records its actor in this thread's pin_scope, if any.
+  static void note_written(const std::shared_ptr<actor_token>& actor);
+  /// A borrowed handle is gone: tells `lender`'s peer (one-way).
+  static void release_handle(const net::connection_ptr& lender, const actor_id& id);
+  /// This thread's decode_scope, or null.
+  static decode_scope* current_source() noexcept;
+
+ private:
+  void serve_fetch(const net::connection_ptr& c, const net::frame& request);
+  void fetch(const net::connection_ptr& from, const std::shared_ptr<cell>& into);
+
+  template <class T>
+  struct pinned {
+    std::shared_ptr<T> held;
+    std::uint64_t count = 0;
+  };
+  struct connection_pins {
+    std::unordered_map<object_id, pinned<cell>> cells;
+    std::unordered_map<actor_id, pinned<actor_token>> actors;
+  };
+
+  runtime& rt_;
+  std::mutex mu_;
+  std::unordered_map<const net::connection*, connection_pins> pins_;
+};
+
+}  // namespace actors::detail

@@ -1,0 +1,277 @@
+// The public API in cluster mode: this binary is the driver, and the node manager starts its
+// workers from this same executable (cluster_api_test.py starts the cluster and runs it with
+// $ACTORS_ADDRESS set). Every test joins with a plain actors::init(), as a user program would.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <actors/actors.hpp>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <string_view>
+#include <sys/wait.h>
+#include <cstdlib>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+int add(int a, int b) { return a + b; }
+long process_id() { return ::getpid(); }
+std::string shout(const std::string& s) { return s + "!"; }
+int fail_with(std::string why) { throw std::runtime_error(why); }
+int die_now() {
+  std::raise(SIGKILL);
+  return 0;
+}
+double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+int sleep_ms(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return ms;
+}
+
+class counter {
+ public:
+  explicit counter(int start) : value_(start) {}
+  static counter* make(int start) { return new counter(start); }
+  static counter* make_broken(int) { throw std::invalid_argument("no counter today"); }
+  int add(int n) { return value_ += n; }
+  int get() const { return value_; }
+  long where() const { return ::getpid(); }
+  int fail() { throw std::logic_error("counter refuses"); }
+
+ private:
+  int value_;
+};
+
+// Refs and handles that travel inside arguments and results: the receiving process borrows
+// them from the sender (docs/cluster.md, "Refs across processes").
+int plus_one(actors::object_ref<int> r) { return actors::get(r) + 1; }
+int sum_refs(std::vector<actors::object_ref<int>> refs) {
+  int total = 0;
+  for (int v : actors::get(refs)) total += v;
+  return total;
+}
+actors::object_ref<int> put_inside(int v) { return actors::put(v); }
+actors::object_ref<int> submit_inside(int a, int b) { return actors::task(add).remote(a, b); }
+double sum_view(actors::object_ref<std::vector<double>> r) {
+  auto view = actors::get_view(r);
+  return std::accumulate(view.begin(), view.end(), 0.0);
+}
+int add_through(actors::actor_handle<counter> c, int n) { return actors::get(c.task(&counter::add).remote(n)); }
+int add_to_named(std::string name, int n) {
+  auto c = actors::get_actor<counter>(name);
+  return c ? actors::get(c->task(&counter::add).remote(n)) : -1;
+}
+
+/// The second driver of "two drivers share a named actor": adds 10 to the named counter.
+int second_driver(const std::string& name) {
+  actors::init();
+  auto c = actors::get_actor<counter>(name);
+  int code = c && actors::get(c->task(&counter::add).remote(10)) == 12 ? 0 : 1;
+  actors::shutdown();
+  return code;
+}
+
+ACTORS_REMOTE(add, process_id, shout, fail_with, die_now, sum, sleep_ms, counter::make, counter::make_broken,
+              &counter::add, &counter::get, &counter::where, &counter::fail, plus_one, sum_refs, put_inside,
+              submit_inside, sum_view, add_through, add_to_named)
+
+/// Joins the cluster named by $ACTORS_ADDRESS for one test.
+struct joined {
+  joined() {
+    REQUIRE(std::getenv("ACTORS_ADDRESS"));
+    actors::init();
+  }
+  ~joined() { actors::shutdown(); }
+};
+
+}  // namespace
+
+TEST_CASE("tasks run in worker processes and their results come back") {
+  joined cluster;
+  auto where = actors::get(actors::task(process_id).remote());
+  CHECK(where != ::getpid());
+  CHECK(actors::get(actors::task(add).remote(2, 3)) == 5);
+  CHECK(actors::get(actors::task(shout).remote(std::string("hello"))) == "hello!");
+}
+
+TEST_CASE("refs chain tasks, and many tasks complete") {
+  joined cluster;
+  auto a = actors::task(add).remote(1, 2);
+  auto b = actors::task(add).remote(a, 3);
+  auto c = actors::task(add).remote(b, a);
+  CHECK(actors::get(c) == 9);
+  std::vector<actors::object_ref<int>> refs;
+  for (int i = 0; i < 2000; ++i) refs.push_back(actors::task(add).remote(i, 1));
+  auto values = actors::get(refs);
+  long total = std::accumulate(values.begin(), values.end(), 0L);
+  CHECK(total == 2000L * 2001 / 2);
+  std::vector<double> big(200'000, 0.5);  // 1.6 MB: larger than any inline threshold
+  CHECK(actors::get(actors::task(sum).remote(big)) == doctest::Approx(100'000.0));
+  auto put = actors::put(std::vector<double>(1000, 2.0));
+  CHECK(actors::get(actors::task(sum).remote(put)) == doctest::Approx(2000.0));
+}
+
+TEST_CASE("a task's exception reaches get() with its type, message, function and place") {
+  joined cluster;
+  auto r = actors::task(fail_with).remote(std::string("bad input"));
+  try {
+    actors::get(r);
+    FAIL("get() should have thrown");
+  } catch (const actors::task_error& e) {
+    CHECK(e.exception_type() == "std::runtime_error");
+    CHECK(e.message() == "bad input");
+    CHECK(e.function() == "fail_with");
+    CHECK(e.location().find("worker process") != std::string::npos);
+  }
+}
+
+TEST_CASE("a task whose worker dies is retried, then fails with worker_died_error") {
+  joined cluster;
+  auto r = actors::task(die_now).set_max_retries(1).remote();
+  try {
+    actors::get(r, std::chrono::seconds(120));
+    FAIL("get() should have thrown");
+  } catch (const actors::worker_died_error& e) {
+    CHECK(e.attempts() == 2);
+  }
+  // The cluster still serves after losing workers.
+  CHECK(actors::get(actors::task(add).remote(20, 22)) == 42);
+}
+
+TEST_CASE("tasks overlap on the node's CPUs") {
+  joined cluster;
+  auto a = actors::task(sleep_ms).remote(300);
+  auto b = actors::task(sleep_ms).remote(300);
+  CHECK(actors::get(a) + actors::get(b) == 600);
+}
+
+TEST_CASE("an actor lives in a worker and handles its calls in order") {
+  joined cluster;
+  auto c = actors::actor(counter::make).remote(0);
+  auto r1 = c.task(&counter::add).remote(1);
+  auto r2 = c.task(&counter::add).remote(2);
+  auto r3 = c.task(&counter::add).remote(3);
+  CHECK(actors::get(r1) == 1);
+  CHECK(actors::get(r2) == 3);
+  CHECK(actors::get(r3) == 6);
+  CHECK(actors::get(c.task(&counter::add).remote(r3)) == 12);
+  CHECK(actors::get(c.task(&counter::where).remote()) != ::getpid());
+  std::vector<actors::actor_handle<counter>> many;
+  for (int i = 0; i < 4; ++i) many.push_back(actors::actor(counter::make).remote(0));
+  std::vector<actors::object_ref<int>> ones;
+  for (auto& h : many) ones.push_back(h.task(&counter::add).remote(1));
+  CHECK(actors::get(ones) == std::vector<int>{1, 1, 1, 1});
+}
+
+TEST_CASE("actor errors: a method that throws, a factory that throws, a killed actor") {
+  joined cluster;
+  auto c = actors::actor(counter::make).set_name("errors").remote(5);
+  CHECK_THROWS_AS(actors::get(c.task(&counter::fail).remote()), actors::task_error);
+  CHECK(actors::get(c.task(&counter::get).remote()) == 5);  // still alive after a failed call
+  auto found = actors::get_actor<counter>("errors");
+  REQUIRE(found);
+  CHECK(actors::get(found->task(&counter::add).remote(1)) == 6);
+  CHECK_FALSE(actors::get_actor<counter>("nobody"));
+
+  actors::kill(c);
+  CHECK_THROWS_AS(actors::get(c.task(&counter::get).remote(), std::chrono::seconds(30)), actors::actor_died_error);
+
+  auto broken = actors::actor(counter::make_broken).remote(1);
+  try {
+    actors::get(broken.task(&counter::get).remote(), std::chrono::seconds(60));
+    FAIL("a call on an actor whose factory threw should fail");
+  } catch (const actors::actor_died_error& e) {
+    CHECK(std::string(e.what()).find("no counter today") != std::string::npos);
+  }
+}
+
+TEST_CASE("refs passed inside arguments are fetched from the process that lent them") {
+  joined cluster;
+  auto forty_one = actors::put(41);
+  CHECK(actors::get(actors::task(plus_one).remote(forty_one)) == 42);
+  // A ref whose task has not finished yet: the borrower waits for it.
+  CHECK(actors::get(actors::task(plus_one).remote(actors::task(sleep_ms).remote(200))) == 201);
+  std::vector<actors::object_ref<int>> refs;
+  for (int i = 1; i <= 10; ++i) refs.push_back(i % 2 ? actors::put(i) : actors::task(add).remote(i, 0));
+  CHECK(actors::get(actors::task(sum_refs).remote(refs)) == 55);
+  auto big = actors::put(std::vector<double>(300'000, 0.25));
+  CHECK(actors::get(actors::task(sum_view).remote(big)) == doctest::Approx(75'000.0));
+}
+
+TEST_CASE("refs returned inside results are fetched from the worker that made them") {
+  joined cluster;
+  auto outer = actors::task(put_inside).remote(7);
+  actors::object_ref<int> inner = actors::get(outer);
+  CHECK(actors::get(inner) == 7);
+  auto nested = actors::get(actors::task(submit_inside).remote(20, 22));
+  CHECK(actors::get(nested) == 42);
+  // Passed on to another task: that worker borrows it from the driver, which borrowed it.
+  CHECK(actors::get(actors::task(plus_one).remote(nested)) == 43);
+}
+
+TEST_CASE("an actor handle passed to a task is called from that task's worker") {
+  joined cluster;
+  auto c = actors::actor(counter::make).remote(100);
+  CHECK(actors::get(actors::task(add_through).remote(c, 5)) == 105);
+  CHECK(actors::get(actors::task(add_through).remote(c, 5)) == 110);
+  CHECK(actors::get(c.task(&counter::get).remote()) == 110);
+}
+
+TEST_CASE("two drivers share a named actor") {
+  joined cluster;
+  auto c = actors::actor(counter::make).set_name("shared").remote(1);
+  CHECK(actors::get(c.task(&counter::add).remote(1)) == 2);
+  // Another program on the same cluster: this executable again, as a second driver.
+  auto self = std::filesystem::read_symlink("/proc/self/exe").string();
+  int status = std::system((self + " --second-driver=shared").c_str());
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(actors::get(c.task(&counter::get).remote()) == 12);  // the second driver added 10
+}
+
+TEST_CASE("a named actor is found from inside a task, in the driver's namespace") {
+  joined cluster;
+  auto c = actors::actor(counter::make).set_name("from_task").remote(5);
+  CHECK(actors::get(actors::task(add_to_named).remote(std::string("from_task"), 3)) == 8);
+  CHECK(actors::get(actors::task(add_to_named).remote(std::string("nobody"), 3)) == -1);
+  CHECK(actors::get(c.task(&counter::get).remote()) == 8);
+}
+
+TEST_CASE("nodes() and the resources come from the head") {
+  joined cluster;
+  auto nodes = actors::nodes();
+  REQUIRE(nodes.size() >= 1);
+  CHECK(nodes.front().alive);
+  auto total = actors::cluster_resources();
+  CHECK(total.at("CPU") == 2);
+  auto free = actors::available_resources();
+  CHECK(free.contains("CPU"));
+}
+
+TEST_CASE("shutdown returns with a task still running, and init works again") {
+  {
+    joined cluster;
+    auto r = actors::task(sleep_ms).remote(60'000);
+    (void)r;
+  }
+  joined again;
+  CHECK(actors::get(actors::task(add).remote(1, 1)) == 2);
+}
+
+int main(int argc, char** argv) {
+  // In a worker this serves calls and never returns (API.md); in the test process it joins the
+  // cluster once and leaves, and the tests then join on their own.
+  actors::init(argc, argv);
+  actors::shutdown();
+  if (argc == 2 && std::string_view(argv[1]).starts_with("--second-driver="))
+    return second_driver(std::string(argv[1]).substr(16));
+  doctest::Context ctx(argc, argv);
+  return ctx.run();
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Runs a driver test binary against a real 1-node cluster on this machine: starts a head with
+the `actors` CLI in a temp dir of its own, runs the binary with $ACTORS_ADDRESS set (its workers
+are started by the head's node manager from the same executable), checks that the driver's
+workers are gone once it has exited, and stops the cluster. Every wait is bounded.
+
+Usage: cluster_api_test.py /path/to/actors /path/to/driver-test [driver args]
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+START_TIMEOUT = 60
+DRIVER_TIMEOUT = 600
+WORKERS_GONE_TIMEOUT = 15
+
+
+def processes_of(executable):
+    """Pids of running processes whose executable is `executable`."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.readlink(f"/proc/{entry}/exe") == executable:
+                with open(f"/proc/{entry}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                        pids.append(int(entry))
+        except OSError:
+            pass
+    return pids
+
+
+def main():
+    actors, driver, *driver_args = sys.argv[1:]
+    driver = os.path.realpath(driver)
+    temp = tempfile.mkdtemp(prefix="acl")  # short: Unix socket paths must fit in 107 bytes
+    env = dict(os.environ)
+    for name in ("ACTORS_TOKEN", "ACTORS_TOKEN_FILE", "ACTORS_ADDRESS"):
+        env.pop(name, None)
+    failed = False
+    try:
+        start = subprocess.run([actors, "start", "--head", "--port", "0", "--num-cpus", "2", "--temp-dir", temp],
+                               capture_output=True, text=True, timeout=START_TIMEOUT, env=env)
+        print(start.stdout, start.stderr, sep="\n", flush=True)
+        if start.returncode != 0:
+            print("cluster_api_test: the head did not start", flush=True)
+            return 1
+        match = re.search(r"address:\s+(\S+)", start.stdout)
+        if not match:
+            print("cluster_api_test: no address in the head's banner", flush=True)
+            return 1
+        env["ACTORS_ADDRESS"] = match.group(1)
+        env["ACTORS_TEMP_DIR"] = temp
+        run = subprocess.run([driver, *driver_args], env=env, timeout=DRIVER_TIMEOUT)
+        failed = run.returncode != 0
+        # Workers are fate-shared with their driver: the node manager stops them once it left.
+        deadline = time.monotonic() + WORKERS_GONE_TIMEOUT
+        while processes_of(driver) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = processes_of(driver)
+        if left:
+            print(f"cluster_api_test: workers still running after the driver exited: {left}", flush=True)
+            failed = True
+    finally:
+        subprocess.run([actors, "stop", "--temp-dir", temp], capture_output=True, timeout=START_TIMEOUT, env=env)
+        for pid in processes_of(driver):
+            os.kill(pid, 9)
+        if failed:
+            for root, _, files in os.walk(temp):
+                for name in files:
+                    if name.endswith(".log"):
+                        path = os.path.join(root, name)
+                        print(f"---- {path}")
+                        with open(path, errors="replace") as f:
+                            print(f.read()[-4000:])
+        shutil.rmtree(temp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
