@@ -1,25 +1,30 @@
 #include "access.hpp"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 
 namespace actors::cli {
 
-std::string detect_node_ip() {
-  // Connecting a UDP socket sends nothing; it only asks the kernel which source address the
-  // route to a public address would use.
+namespace {
+
+// The source address the kernel would use towards a public address. Connecting a UDP socket
+// sends nothing; it only asks the routing table. Empty without a route (no default gateway).
+std::string routed_ip() {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return "127.0.0.1";
+  if (fd < 0) return {};
   sockaddr_in to{};
   to.sin_family = AF_INET;
   to.sin_port = htons(53);
   ::inet_pton(AF_INET, "192.0.2.1", &to.sin_addr);  // TEST-NET-1: routable in form, never used
-  std::string ip = "127.0.0.1";
+  std::string ip;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
     sockaddr_in self{};
     socklen_t len = sizeof self;
@@ -30,6 +35,34 @@ std::string detect_node_ip() {
   }
   ::close(fd);
   return ip;
+}
+
+// The first IPv4 address of an interface that is up and not loopback (link-local ones skipped:
+// they are not what other hosts of a cluster use). For hosts with only a local subnet and no
+// default route, common on clusters and in network namespaces.
+std::string interface_ip() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return {};
+  std::string ip;
+  for (auto* i = list; i && ip.empty(); i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+    if (!(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK)) continue;
+    auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+    std::uint32_t host_order = ntohl(in->sin_addr.s_addr);
+    if ((host_order >> 16) == 0xa9fe) continue;  // 169.254.0.0/16
+    std::array<char, INET_ADDRSTRLEN> text{};
+    if (::inet_ntop(AF_INET, &in->sin_addr, text.data(), text.size())) ip = text.data();
+  }
+  ::freeifaddrs(list);
+  return ip;
+}
+
+}  // namespace
+
+std::string detect_node_ip() {
+  if (auto ip = routed_ip(); !ip.empty()) return ip;
+  if (auto ip = interface_ip(); !ip.empty()) return ip;
+  return "127.0.0.1";
 }
 
 std::string host_port(const std::string& address) {

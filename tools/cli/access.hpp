@@ -14,8 +14,9 @@
 
 namespace actors::cli {
 
-/// This machine's address as other hosts see it: the source address of the default route, or
-/// 127.0.0.1 on a machine without one.
+/// This machine's address as other hosts see it: the source address of the default route; on a
+/// machine without one, the first IPv4 address of an interface that is up (not loopback, not
+/// link-local); 127.0.0.1 when there is none.
 std::string detect_node_ip();
 
 /// "tcp://10.0.0.5:6379" → "10.0.0.5:6379", the spelling users type.

@@ -35,7 +35,10 @@ Options:
   --num-gpus N                GPUs this node offers (default: detected, $CUDA_VISIBLE_DEVICES)
   --resources JSON            custom resources, e.g. '{"custom": 1, "ssd": 2}'
   --object-store-memory BYTES bytes for the object store (default: 30% of memory)
-  --node-ip IP                the address other hosts reach this node at (default: detected)
+  --node-ip IP                the address other hosts reach this node at, and that it reports
+                              to the head (default: the source address of the default route,
+                              else the first address of an interface that is up; give it on
+                              hosts with several networks). The head listens on every address.
   --temp-dir DIR              where session folders live (default /tmp/actors)
   --token-file FILE           joining only: the cluster token, a copy of the head's session
                               'token' file (also: $ACTORS_TOKEN with its 64 hex digits). Not
@@ -74,13 +77,18 @@ node_record self_record(const std::string& node_id, const std::string& role) {
   return r;
 }
 
+// A --block daemon logs to the terminal it runs in; its record then names no log file.
+std::string log_place(const node_record& r) {
+  return r.log_file.empty() ? "this terminal (--block)" : r.log_file;
+}
+
 void print_head_banner(const node_record& r, const fs::path& session_dir, const fs::path& temp_dir) {
   auto hp = host_port(r.address);
   std::string temp_flag = temp_dir == default_temp_dir ? "" : " --temp-dir " + temp_dir.string();
   std::cout << "Started the actors head (node " << r.node_id << ", pid " << r.pid << ").\n"
             << "  address:  " << hp << "\n"
             << "  session:  " << session_dir.string() << "\n"
-            << "  log:      " << r.log_file << "\n\n"
+            << "  log:      " << log_place(r) << "\n\n"
             << "Connect a driver on this machine:\n"
             << "  ACTORS_ADDRESS=" << hp << " ./your_program\n"
             << "  or in C++: actors::init({.address = \"" << hp << "\"});\n\n"
@@ -98,7 +106,7 @@ void print_node_banner(const node_record& r, const fs::path& session_dir, const 
   std::cout << "Started an actors node (node " << r.node_id << ", pid " << r.pid << ") in the cluster at "
             << host_port(r.head_address) << ".\n"
             << "  session:  " << session_dir.string() << "\n"
-            << "  log:      " << r.log_file << "\n\n"
+            << "  log:      " << log_place(r) << "\n\n"
             << "Stop it: actors stop" << temp_flag << "\n";
 }
 
@@ -160,7 +168,7 @@ int run_head_daemon(const start_plan& plan, cluster::head_config config) {
   record.address = head.tcp_address().to_string();
   record.head_address = record.address;
   record.unix_socket = (plan.sess.sockets() / "head.sock").string();
-  record.log_file = plan.log_file.string();
+  if (!plan.block) record.log_file = plan.log_file.string();
   write_node_record(plan.sess, record);
   if (plan.block) {
     record.file = plan.sess.nodes() / (record.node_id + ".json");
@@ -202,7 +210,7 @@ int run_node_daemon(const start_plan& plan, cluster::node_config config) {
   auto record = self_record(plan.self.node_id, "node");
   record.address = plan.self.address;
   record.head_address = head_text;
-  record.log_file = plan.log_file.string();
+  if (!plan.block) record.log_file = plan.log_file.string();
   write_node_record(plan.sess, record);
   if (plan.block) {
     record.file = plan.sess.nodes() / (record.node_id + ".json");
