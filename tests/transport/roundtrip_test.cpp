@@ -185,7 +185,8 @@ TEST_SUITE("roundtrip") {
     auto pool = std::make_shared<std::vector<std::byte>>(4096);
     std::atomic<const std::byte*> landed{nullptr};
     options so;
-    so.allocate_body = [&](std::uint16_t, std::uint32_t length) {
+    so.allocate_body = [&](const frame_header& h) {
+      const std::uint32_t length = h.length;
       if (length == 4096) return body_buffer(std::span(*pool), pool);
       if (length == 13) return body_buffer(7);  // a buggy allocator: the wrong size
       return body_buffer(length);

@@ -88,10 +88,10 @@ void transport_runs(bool unix_socket, const std::vector<std::byte>& block) {
   auto sink = std::make_shared<std::vector<std::byte>>(frame_bytes, std::byte{0});
   std::atomic<bool> fresh{false};
   net::options so;
-  so.allocate_body = [&](std::uint16_t kind, std::uint32_t length) {
-    if (kind == net::first_user_kind + 1 && length == frame_bytes && !fresh)
+  so.allocate_body = [&](const net::frame_header& h) {
+    if (h.kind == net::first_user_kind + 1 && h.length == frame_bytes && !fresh)
       return net::body_buffer(std::span(*sink), sink);
-    return net::body_buffer(length);
+    return net::body_buffer(h.length);
   };
   auto l = net::listener::open(server_io.context(), fresh_address(unix_socket), token, sh, so);
   if (!l) {

@@ -345,7 +345,7 @@ void connection::on_header(const boost::system::error_code& ec) {
   incoming_.flags = h->flags;
   incoming_.correlation_id = h->correlation_id;
   if (options_.allocate_body && h->length > 0) {
-    incoming_.body = options_.allocate_body(h->kind, h->length);
+    incoming_.body = options_.allocate_body(*h);
     if (incoming_.body.size() != h->length || !incoming_.body.data())
       return violation({errc::invalid_argument, "allocate_body returned " + std::to_string(incoming_.body.size()) +
                                                     " bytes for a frame of " + std::to_string(h->length)});

@@ -37,8 +37,12 @@ struct options {
   /// check. Empty: a fresh heap buffer per frame. A receiver of large objects hands out memory
   /// that is already faulted in (a pool, the object store's arena): fresh pages cost ~25 µs
   /// each on these VMs, which caps a fresh buffer per frame at ~0.2 GB/s (docs/transport.md).
-  /// Must return exactly `length` bytes and must not throw; runs on an io thread.
-  std::function<body_buffer(std::uint16_t kind, std::uint32_t length)> allocate_body;
+  /// The whole header is given, not only kind and length: an object puller finds the chunk a
+  /// frame carries by its correlation id, and lands it in that chunk's place in the arena.
+  /// Must return exactly `header.length` bytes, or an empty buffer to refuse the frame (the
+  /// connection is then closed as a protocol violation); must not throw; runs on the
+  /// connection's strand, only for bodies of at least one byte.
+  std::function<body_buffer(const frame_header& header)> allocate_body;
 };
 
 /// Callbacks for the connections of one listener or one connect call. Each may be empty. For
