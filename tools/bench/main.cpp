@@ -46,13 +46,15 @@ const std::vector<metric>& all_metrics() {
 
 void usage(std::FILE* to) {
   std::fprintf(to,
-               "usage: actors-bench [--quick] [--filter SUBSTR]... [--repeat N] [--actors-*=...]\n"
+               "usage: actors-bench [--quick] [--filter SUBSTR]... [--repeat N] [--address HOST:PORT] [--actors-*=...]\n"
                "Prints one JSON object per metric and line:\n"
                "  {\"metric\": ..., \"value\": ..., \"unit\": ..., \"mode\": \"embedded\", ...}\n"
                "  --quick          smaller sizes, 3 repeats (1 for the heavy metrics); under 20 s\n"
                "  --filter SUBSTR  only metrics whose name contains SUBSTR (may be repeated)\n"
                "  --repeat N       timed runs per metric, the median is printed (default 5, quick 3)\n"
                "  --list           print the metric names and exit\n"
+               "  --address H:P    run against the cluster whose head is there (mode \"cluster\");\n"
+               "                   the same as --actors-address or $ACTORS_ADDRESS\n"
                "  --actors-*       runtime flags (see actors::init), e.g. --actors-num-cpus=2\n"
                "Metrics:\n");
   for (const auto& m : all_metrics())
@@ -130,8 +132,28 @@ options parse(int argc, char** argv, std::vector<std::string> init_args) {
 }  // namespace
 }  // namespace actors_bench
 
-int main(int argc, char** argv) {
+/// `--address X` / `--address=X` is the benchmark's spelling of the runtime's --actors-address.
+static std::vector<std::string> with_runtime_address_flag(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i].rfind("--address=", 0) == 0) {
+      args[i] = "--actors-address=" + args[i].substr(10);
+    } else if (args[i] == "--address" && i + 1 < args.size()) {
+      args[i] = "--actors-address=" + args[i + 1];
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    }
+  }
+  return args;
+}
+
+int main(int raw_argc, char** raw_argv) {
   using namespace actors_bench;
+  auto arg_strings = with_runtime_address_flag(raw_argc, raw_argv);
+  std::vector<char*> arg_pointers;
+  for (auto& a : arg_strings) arg_pointers.push_back(a.data());
+  arg_pointers.push_back(nullptr);
+  int argc = static_cast<int>(arg_strings.size());
+  char** argv = arg_pointers.data();
   std::vector<std::string> init_args(argv, argv + argc);
   try {
     // First, so that --actors-* flags work and a worker started from this binary serves tasks.
