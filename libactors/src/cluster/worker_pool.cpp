@@ -64,9 +64,9 @@ struct worker_pool::worker {
   // The task lease it serves, if any.
   std::uint64_t lease_id = 0;
   resource_map held;
-  // A lease or placement granted to this worker before it was ready: answered when it registers.
-  // Grants waiting for this worker to be ready: one for a task worker; any number for a shared
-  // actor host, so that actors placed while it starts share it instead of starting their own.
+  // Grants made before it was ready, answered when it registers: one for a task worker; any
+  // number for a shared actor host, so that actors placed while it starts share it instead of
+  // starting processes of their own.
   std::vector<std::pair<std::shared_ptr<waiting_lease>, std::uint64_t>> promised;
 };
 

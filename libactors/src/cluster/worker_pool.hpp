@@ -12,8 +12,10 @@
 /// Leases (docs/cluster.md, "Workers and leases"): a lease grants one worker process of the
 /// asking client's executable while the lease's resources are subtracted from the node's. The
 /// client pushes calls to that worker directly and returns the lease when it has no more work
-/// of that shape; the worker then waits, idle, for the same client's next lease. Workers are
-/// fate-shared with the client that caused them: when it disconnects they are killed.
+/// of that shape; the worker then waits, idle, for the next lease of the same job (its driver,
+/// or a worker of that driver submitting nested tasks). Workers are fate-shared with their
+/// driver, and with the client they are leased to: when either disconnects they are killed. A
+/// worker whose task blocks in get() lends its lease's resources back until it runs again.
 ///
 /// Not a CAF actor yet (docs/cluster.md, "Why not CAF actors yet"): handlers run on the
 /// transport's io threads under one mutex; a ticker thread reaps exited workers.
