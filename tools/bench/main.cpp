@@ -40,6 +40,7 @@ const std::vector<metric>& all_metrics() {
       {{"actors_created_per_s"}, actors_created_per_s},
       {{"tasks_queued_1m_s", "tasks_queued_1m_peak_rss_mb"}, tasks_queued_1m},
       {{"init_shutdown_s"}, init_shutdown_s},
+      {{"head_start_s"}, head_start_s},
   };
   return table;
 }

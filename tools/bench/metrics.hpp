@@ -33,4 +33,7 @@ void large_objects(context& ctx);
 void tasks_queued_1m(context& ctx);
 void init_shutdown_s(context& ctx);
 
+// head_start.cpp: `actors start --head` until it serves (the actors command beside this program)
+void head_start_s(context& ctx);
+
 }  // namespace actors_bench
