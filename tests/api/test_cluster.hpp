@@ -73,7 +73,9 @@ class test_cluster {
   ~test_cluster() {
     // $ACTORS_TEST_CLUSTER_LOGS=1 prints every daemon and worker log: for a case that fails.
     if (std::getenv("ACTORS_TEST_CLUSTER_LOGS")) print_logs();
-    for (const auto& dir : dirs_) run("'" + cluster_cli() + "' stop --temp-dir " + dir + " >/dev/null 2>&1");
+    // Nodes before the head, so that each can still tell the head it leaves.
+    for (auto dir = dirs_.rbegin(); dir != dirs_.rend(); ++dir)
+      run("'" + cluster_cli() + "' stop --temp-dir " + *dir + " >/dev/null 2>&1");
     std::error_code ec;
     std::filesystem::remove_all(temp_, ec);
   }
