@@ -51,6 +51,22 @@ std::string shape_key(const resource_map& r) {
   return key;
 }
 
+/// The decoded answer to a request, or a default T whose `reason` says why there is none.
+template <class T>
+T answer_or_why(const net::result<net::frame>& reply, const std::string& what) {
+  T answer;
+  if (!reply) {
+    answer.reason = what + " did not answer: " + to_string(reply.error());
+    return answer;
+  }
+  try {
+    answer = wire::decode_work<T>(*reply);
+  } catch (const error& e) {
+    answer.reason = e.what();
+  }
+  return answer;
+}
+
 std::string executable_path() {
   std::error_code ec;
   auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -307,16 +323,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       auto& s = shapes[key];
       --s.requesting;
       if (stopped) return;
-      wire::lease_reply answer;
-      if (!reply) {
-        answer.reason = "the node manager did not answer a lease request: " + to_string(reply.error());
-      } else {
-        try {
-          answer = wire::decode_work<wire::lease_reply>(*reply);
-        } catch (const error& e) {
-          answer.reason = e.what();
-        }
-      }
+      auto answer = answer_or_why<wire::lease_reply>(reply, "the node manager");
       if (answer.status == wire::lease_status::infeasible) {
         if (!s.infeasible)
           log_warning("actors: a task needs resources no node of this cluster has (" + answer.reason +
@@ -383,16 +390,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   void on_placed(const std::shared_ptr<remote_actor>& a, net::result<net::frame> reply) {
     std::unique_lock lock(mu);
     if (stopped) return;
-    wire::lease_reply answer;
-    if (!reply) {
-      answer.reason = "the node manager did not answer: " + to_string(reply.error());
-    } else {
-      try {
-        answer = wire::decode_work<wire::lease_reply>(*reply);
-      } catch (const error& e) {
-        answer.reason = e.what();
-      }
-    }
+    auto answer = answer_or_why<wire::lease_reply>(reply, "the node manager");
     if (answer.status != wire::lease_status::granted)
       return kill_locked(lock, a, "actors: the actor " + a->display + " could not be placed: " + answer.reason);
     a->hold_lease = answer.lease_id;
@@ -520,16 +518,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
                   [weak, a](net::result<net::frame> reply) {
                     auto self = weak.lock();
                     if (!self) return;
-                    wire::actor_location where;
-                    if (!reply) {
-                      where.reason = to_string(reply.error());
-                    } else {
-                      try {
-                        where = wire::decode_work<wire::actor_location>(*reply);
-                      } catch (const error& e) {
-                        where.reason = e.what();
-                      }
-                    }
+                    auto where = answer_or_why<wire::actor_location>(reply, "the process that lent the handle");
                     std::unique_lock lock(self->mu);
                     if (self->stopped || a->st == remote_actor::state::dead) return;
                     if (!where.found)
