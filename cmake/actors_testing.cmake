@@ -101,10 +101,13 @@ function(actors_add_cluster_variant suite)
     set(arg_TIMEOUT 180)
   endif()
   set(variant "${suite}_cluster${arg_NODES}")
-  # A test spec of its own gives this discovery files of its own (doctest names them by a hash
-  # of the spec); "*" lists every case, as the embedded discovery does.
+  # A test spec of its own gives each variant discovery files of its own (doctest names them by
+  # a hash of the spec): "*" for one node, "*,*,*" for three — each lists every case, as the
+  # embedded discovery does.
+  string(REPEAT ",*" ${arg_NODES} spec)
+  string(SUBSTRING "${spec}" 1 -1 spec)
   doctest_discover_tests(${suite}
-    TEST_SPEC "*"
+    TEST_SPEC "${spec}"
     TEST_PREFIX "cluster${arg_NODES}: "
     TEST_LIST ${variant}_TESTS
     PROPERTIES LABELS cluster TIMEOUT ${arg_TIMEOUT})

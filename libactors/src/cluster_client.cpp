@@ -2,6 +2,7 @@
 
 #include "call_errors.hpp"
 #include "cluster/work_protocol.hpp"
+#include "cluster/reach.hpp"
 #include "object_exchange.hpp"
 #include "head_link.hpp"
 #include "log.hpp"
@@ -44,6 +45,11 @@ constexpr std::uint64_t short_call_us = 500;
 constexpr std::size_t max_lease_requests = 16;
 // Pipelining onto a busy worker only while it keeps answering at least this often.
 constexpr auto stalled_after = std::chrono::milliseconds(2);
+// A shape no node can fit is asked for again this often: a node that has it may join.
+constexpr auto infeasible_retry = 500ms;
+// After a spillback target could not be reached: ask the own node again this much later, by
+// when its view of the cluster has changed.
+constexpr auto unreachable_retry = 200ms;
 
 std::string shape_key(const resource_map& r) {
   std::string key;
@@ -111,6 +117,9 @@ class remote_actor {
   std::exception_ptr death;
   net::connection_ptr conn;
   std::uint64_t hold_lease = 0;
+  net::connection_ptr manager;      // the node manager that placed it (hold_lease goes back there)
+  cluster::lease_request placement; // what it was placed with, for asking again
+  bool told_infeasible = false;
   bool released = false;
   bool borrowed = false;  // its handle came inside a message: another process created it
   std::string name, ns;   // a named actor: the head's directory knows it by these
@@ -126,6 +135,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
  public:
   struct lease {
     std::uint64_t id = 0;
+    net::connection_ptr manager;  // the node manager that granted it: it goes back there
     net::connection_ptr conn;
     int in_flight = 0;
     std::uint64_t idle_generation = 0;
@@ -142,7 +152,8 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     std::deque<ready_task> ready;
     std::vector<std::shared_ptr<lease>> leases;
     std::size_t requesting = 0;
-    bool infeasible = false;
+    bool infeasible = false;       // no node fits it now; asked again after infeasible_retry
+    bool told_infeasible = false;  // the user was warned once
     std::uint64_t typical_run_us = short_call_us * 10;  // assume long until measured
   };
   struct in_flight {
@@ -161,6 +172,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   net::io_pool io{1};
   net::connection_ptr node;
   std::string node_id;
+  std::string job_id;  // the driver whose job this is, as the own node manager says
 
   std::mutex mu;
   bool stopped = false;
@@ -168,6 +180,13 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   std::map<std::string, shape_state> shapes;
   std::unordered_map<std::uint64_t, in_flight> calls;
   std::map<std::string, net::connection_ptr> workers;  // by address
+  // Other nodes' managers, by address (both ways), once a spillback sent us there; registered
+  // as clients of this job.
+  struct manager_link {
+    net::connection_ptr conn;
+    std::vector<std::function<void(net::connection_ptr)>> waiting;
+  };
+  std::map<std::string, manager_link> managers;
   std::map<std::string, std::vector<std::function<void(net::connection_ptr)>>> connecting;
   std::vector<std::shared_ptr<remote_actor>> actors;
   std::function<void(const std::string&)> node_lost;
@@ -196,6 +215,68 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     auto answer = wire::decode_work<wire::client_registered>(*reply);
     if (!answer.accepted) throw error("actors: the node manager refused this process: " + answer.reason);
     node_id = answer.node_id;
+    job_id = answer.job_id.empty() ? options.client_id : answer.job_id;
+  }
+
+  /// Runs `use` with a registered connection to the node manager at `address` (another node,
+  /// after a spillback), once there is one (or null if it cannot be reached).
+  void with_manager_locked(const std::string& address, std::function<void(net::connection_ptr)> use) {
+    auto& m = managers[address];
+    if (m.conn && m.conn->is_open()) return use(m.conn);
+    m.waiting.push_back(std::move(use));
+    if (m.waiting.size() > 1) return;
+    std::weak_ptr<impl> weak = weak_from_this();
+    auto finish = [weak, address](net::connection_ptr c, const std::string& why) {
+      auto self = weak.lock();
+      if (!self) return;
+      if (!c) log_warning("actors: cannot use the node manager at " + address + ": " + why);
+      std::lock_guard lock(self->mu);
+      auto& link = self->managers[address];
+      link.conn = c;
+      for (auto& w : std::exchange(link.waiting, {})) w(c);
+    };
+    auto parsed = net::parse_address(wire::nearest_way(address));
+    if (!parsed) {
+      io.context().get_executor().execute([finish] { finish(nullptr, "not an address"); });
+      return;
+    }
+    net::handlers h;
+    h.on_closed = [weak, address](const net::connection_ptr& c, const net::error&) {
+      auto self = weak.lock();
+      if (!self) return;
+      std::lock_guard lock(self->mu);
+      if (auto it = self->managers.find(address); it != self->managers.end() && it->second.conn == c)
+        it->second.conn = nullptr;
+    };
+    wire::client_hello hello{.role = wire::client_role::driver,
+                             .client_id = options.client_id,
+                             .pid = ::getpid(),
+                             .executable = executable_path(),
+                             .ns = options.ns,
+                             .job_id = job_id};
+    net::connect(io.context(), *parsed, token, h, {}, [finish, hello](net::result<net::connection_ptr> c) {
+      if (!c) return finish(nullptr, to_string(c.error()));
+      auto conn = *c;
+      conn->request(wire::encode_work(wire::work_kind::register_client, hello), register_timeout,
+                    [finish, conn](net::result<net::frame> reply) {
+                      auto answer = answer_or_why<wire::client_registered>(reply, "the node manager");
+                      if (answer.accepted) return finish(conn, "");
+                      conn->close("not registered");
+                      finish(nullptr, answer.reason);
+                    });
+    });
+  }
+
+  /// Runs `fn` under the lock after `delay`, unless the client stopped meanwhile.
+  void later_locked(std::chrono::milliseconds delay, std::function<void()> fn) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(io.context(), delay);
+    std::weak_ptr<impl> weak = weak_from_this();
+    timer->async_wait([weak, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (!self || ec) return;
+      std::lock_guard lock(self->mu);
+      if (!self->stopped) fn();
+    });
   }
 
   void on_node_closed(const std::string& why) {
@@ -215,7 +296,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     auto& waiters = connecting[address];
     waiters.push_back(std::move(use));
     if (waiters.size() > 1) return;
-    auto parsed = net::parse_address(address);
+    auto parsed = net::parse_address(wire::nearest_way(address));
     std::weak_ptr<impl> weak = weak_from_this();
     net::handlers h;
     h.on_frame = [weak](const net::connection_ptr& c, net::frame&& f) {
@@ -307,30 +388,61 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
 
   void request_lease_locked(const std::string& key, shape_state& s) {
     ++s.requesting;
-    wire::lease_request want{.resources = s.resources};
-    std::weak_ptr<impl> weak = weak_from_this();
-    node->request(wire::encode_work(wire::work_kind::request_lease, want), lease_timeout,
-                  [weak, key](net::result<net::frame> reply) {
-                    if (auto self = weak.lock()) self->on_lease(key, std::move(reply));
-                  });
+    ask_for_lease_locked(key, node);
   }
 
-  void on_lease(const std::string& key, net::result<net::frame> reply) {
+  /// Sends the shape's lease request to `manager`: the own node, or the one it spilled us to.
+  void ask_for_lease_locked(const std::string& key, const net::connection_ptr& manager) {
+    wire::lease_request want{.resources = shapes[key].resources, .spilled = manager != node};
+    std::weak_ptr<impl> weak = weak_from_this();
+    manager->request(wire::encode_work(wire::work_kind::request_lease, want), lease_timeout,
+                     [weak, key, manager](net::result<net::frame> reply) {
+                       if (auto self = weak.lock()) self->on_lease(key, manager, std::move(reply));
+                     });
+  }
+
+  /// One lease request less is out for the shape; ask again after `delay`.
+  void lease_retry_locked(const std::string& key, std::chrono::milliseconds delay) {
+    --shapes[key].requesting;
+    later_locked(delay, [this, key] {
+      auto& st = shapes[key];
+      st.infeasible = false;
+      dispatch_locked(key, st);
+    });
+  }
+
+  void on_lease(const std::string& key, const net::connection_ptr& manager, net::result<net::frame> reply) {
     std::vector<ready_task> failed;
     std::string why;
     {
       std::lock_guard lock(mu);
       auto& s = shapes[key];
-      --s.requesting;
-      if (stopped) return;
+      if (stopped) return void(--s.requesting);
       auto answer = answer_or_why<wire::lease_reply>(reply, "the node manager");
+      if (answer.status == wire::lease_status::spillback) {
+        std::weak_ptr<impl> weak = weak_from_this();
+        return with_manager_locked(answer.spill_to, [weak, key](net::connection_ptr c) {
+          auto self = weak.lock();
+          if (!self) return;
+          if (c)
+            self->ask_for_lease_locked(key, c);
+          else
+            self->lease_retry_locked(key, unreachable_retry);
+        });
+      }
+      if (!reply && manager != node) return lease_retry_locked(key, unreachable_retry);  // that node went away
       if (answer.status == wire::lease_status::infeasible) {
-        if (!s.infeasible)
+        if (!s.told_infeasible)
           log_warning("actors: a task needs resources no node of this cluster has (" + answer.reason +
                       "); it stays pending until such a node joins");
-        s.infeasible = true;
-        return;
+        s.told_infeasible = true;
+        if (!s.infeasible) {
+          s.infeasible = true;
+          return lease_retry_locked(key, infeasible_retry);
+        }
+        return void(--s.requesting);
       }
+      --s.requesting;
       if (answer.status != wire::lease_status::granted) {
         why = "actors: no worker could be leased for this task: " + answer.reason;
         for (auto& t : s.ready) failed.push_back(std::move(t));
@@ -338,6 +450,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       } else {
         auto l = std::make_shared<lease>();
         l->id = answer.lease_id;
+        l->manager = manager;
         s.leases.push_back(l);
         std::weak_ptr<impl> weak = weak_from_this();
         with_worker_locked(answer.worker_address, [weak, key, l](net::connection_ptr c) {
@@ -369,7 +482,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       auto& st = self->shapes[key];
       if (!st.ready.empty()) return;
       std::erase(st.leases, l);
-      self->node->send(wire::encode_work(wire::work_kind::return_lease, wire::lease_return{l->id}));
+      l->manager->send(wire::encode_work(wire::work_kind::return_lease, wire::lease_return{l->id}));
     });
   }
 
@@ -380,20 +493,55 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
                              .dedicated = o.dedicated_process,
                              .hold_for_life = o.resources.has_value()};
     if (want.resources.contains("GPU") && want.resources.at("GPU") > 0) want.dedicated = true;
-    std::weak_ptr<impl> weak = weak_from_this();
-    node->request(wire::encode_work(wire::work_kind::place_actor, want), lease_timeout,
-                  [weak, a](net::result<net::frame> reply) {
-                    if (auto self = weak.lock()) self->on_placed(a, std::move(reply));
-                  });
+    a->placement = want;
+    ask_to_place_locked(a, node);
   }
 
-  void on_placed(const std::shared_ptr<remote_actor>& a, net::result<net::frame> reply) {
+  /// Asks `manager` (the own node, or the one it spilled us to) for a host for the actor.
+  void ask_to_place_locked(const std::shared_ptr<remote_actor>& a, const net::connection_ptr& manager) {
+    auto want = a->placement;
+    want.spilled = manager != node;
+    std::weak_ptr<impl> weak = weak_from_this();
+    manager->request(wire::encode_work(wire::work_kind::place_actor, want), lease_timeout,
+                     [weak, a, manager](net::result<net::frame> reply) {
+                       if (auto self = weak.lock()) self->on_placed(a, manager, std::move(reply));
+                     });
+  }
+
+  /// Asks the own node again after `delay`, unless the actor died meanwhile.
+  void place_again_later_locked(const std::shared_ptr<remote_actor>& a, std::chrono::milliseconds delay) {
+    later_locked(delay, [this, a] {
+      if (a->st != remote_actor::state::dead) ask_to_place_locked(a, node);
+    });
+  }
+
+  void on_placed(const std::shared_ptr<remote_actor>& a, const net::connection_ptr& manager,
+                 net::result<net::frame> reply) {
     std::unique_lock lock(mu);
     if (stopped) return;
     auto answer = answer_or_why<wire::lease_reply>(reply, "the node manager");
+    if (answer.status == wire::lease_status::spillback && a->st != remote_actor::state::dead) {
+      std::weak_ptr<impl> weak = weak_from_this();
+      return with_manager_locked(answer.spill_to, [weak, a](net::connection_ptr c) {
+        auto self = weak.lock();
+        if (!self || a->st == remote_actor::state::dead) return;
+        if (c)
+          self->ask_to_place_locked(a, c);
+        else
+          self->place_again_later_locked(a, unreachable_retry);
+      });
+    }
+    if (!reply && manager != node && a->st != remote_actor::state::dead) return place_again_later_locked(a, unreachable_retry);
+    if (answer.status == wire::lease_status::infeasible && a->st != remote_actor::state::dead) {
+      if (!std::exchange(a->told_infeasible, true))
+        log_warning("actors: the actor " + a->display + " needs resources no node of this cluster has (" +
+                    answer.reason + "); it stays pending until such a node joins");
+      return place_again_later_locked(a, infeasible_retry);
+    }
     if (answer.status != wire::lease_status::granted)
       return kill_locked(lock, a, "actors: the actor " + a->display + " could not be placed: " + answer.reason);
     a->hold_lease = answer.lease_id;
+    a->manager = manager;
     if (a->st == remote_actor::state::dead) return end_actor_locked(a, wire::work_kind::kill_actor);  // killed meanwhile
     connect_actor_locked(a, answer.worker_address);
   }
@@ -577,8 +725,10 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     }
     if (a->conn && how != wire::work_kind{}) a->conn->send(wire::encode_work(how, header));
     a->conn = nullptr;  // a handle may outlive this client; its connection must not
-    if (a->hold_lease) node->send(wire::encode_work(wire::work_kind::return_lease, wire::lease_return{a->hold_lease}));
+    if (a->hold_lease && a->manager)
+      a->manager->send(wire::encode_work(wire::work_kind::return_lease, wire::lease_return{a->hold_lease}));
     a->hold_lease = 0;
+    a->manager = nullptr;
     std::erase(actors, a);
   }
 
@@ -731,6 +881,7 @@ void cluster_client::stop(std::exception_ptr cancelled) {
     for (auto& a : actors) {
       if (a->conn && !a->borrowed && a->st == remote_actor::state::running) hosts.emplace_back(a->conn, a->id);
       a->conn = nullptr;
+      a->manager = nullptr;  // handles outlive the client; its connections must not
       for (auto& q : a->queue) orphans.push_back(std::move(q->j));
       a->queue.clear();
       a->st = remote_actor::state::dead;

@@ -1,5 +1,7 @@
 #include "head_link.hpp"
 
+#include "cluster/reach.hpp"
+
 #include <actors/error.hpp>
 
 #include "cluster/status_client.hpp"
@@ -134,15 +136,15 @@ void join_cluster(runtime& rt, const config& cfg, const std::string& address) {
                 "in cluster mode the nodes' own flags decide, so they are ignored");
   auto status = cluster::fetch_status(*head, token, head_timeout);
   if (!status) throw error("actors::init: cannot reach the head at " + address + ": " + to_string(status.error()));
-  // Drivers submit through the node manager of their own machine (Ray's raylet); its worker
-  // pool listens on a Unix socket in the session folder.
+  // Drivers submit through the node manager of their own host (Ray's raylet): the node whose
+  // worker pool is reached here through its Unix socket (cluster/reach.hpp).
   std::string manager;
   auto self = host_name();
   for (const auto& entry : status->nodes) {
-    const auto& socket = entry.node.manager_address;
-    if (!entry.alive || entry.node.hostname != self || !socket.starts_with("unix:")) continue;
-    if (std::filesystem::exists(socket.substr(5))) {
-      manager = socket;
+    if (!entry.alive) continue;
+    auto way = cluster::nearest_way(entry.node.manager_address);
+    if (way.starts_with("unix:") && std::filesystem::exists(way.substr(5))) {
+      manager = way;
       break;
     }
   }

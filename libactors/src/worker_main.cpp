@@ -20,10 +20,12 @@
 #include "transport/connection.hpp"
 #include "transport/io_pool.hpp"
 #include "transport/listener.hpp"
+#include "cluster/reach.hpp"
 #include "transport/token.hpp"
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -242,13 +244,33 @@ void serve_as_worker(runtime& rt) {
 
     auto where = net::parse_address("unix:" + socket);
     if (!where) throw error("actors worker: bad socket path " + socket);
-    worker_service service(rt, where->to_string());
+    // Clients reach it on its node through the Unix socket, from other hosts over TCP at the
+    // node's IP; its address names both (cluster/reach.hpp), and each client picks.
+    std::string tcp_host = std::getenv("ACTORS_WORKER_TCP_HOST") ? std::getenv("ACTORS_WORKER_TCP_HOST") : "";
+    auto tcp_where = net::parse_address("tcp://" + (tcp_host.find(':') == std::string::npos ? tcp_host : "[" + tcp_host + "]") + ":0");
+    if (!tcp_host.empty() && !tcp_where) throw error("actors worker: bad TCP host " + tcp_host);
     net::io_pool io(1);
+    // The service needs the address, known once both listeners are open; a client that comes
+    // earlier (none should: the address is announced only at registration) is turned away.
+    std::atomic<worker_service*> serving{nullptr};
     net::handlers h;
-    h.on_frame = [&service](const net::connection_ptr& c, net::frame&& f) { service.serve(c, std::move(f)); };
+    h.on_frame = [&serving](const net::connection_ptr& c, net::frame&& f) {
+      if (auto* s = serving.load(std::memory_order_acquire)) return s->serve(c, std::move(f));
+      c->close("the worker is not serving yet");
+    };
     h.on_closed = [exchange = rt.exchange()](const net::connection_ptr& c, const net::error&) { exchange->forget(c.get()); };
     auto listener = net::listener::open(io.context(), *where, *token, h);
     if (!listener) throw error("actors worker: cannot listen on " + socket + ": " + to_string(listener.error()));
+    std::shared_ptr<net::listener> tcp_listener;
+    if (!tcp_host.empty()) {
+      auto t = net::listener::open(io.context(), *tcp_where, *token, h);
+      if (!t) throw error("actors worker: cannot listen on " + tcp_where->to_string() + ": " + to_string(t.error()));
+      tcp_listener = *t;
+    }
+    const auto address =
+        cluster::both_ways(where->to_string(), tcp_listener ? tcp_listener->local_address().to_string() : "");
+    worker_service service(rt, address);
+    serving.store(&service, std::memory_order_release);
 
     std::mutex mu;
     std::condition_variable cv;
@@ -260,7 +282,7 @@ void serve_as_worker(runtime& rt) {
       rt.attach_head(std::make_unique<head_link>(head, token->to_hex()));
     auto client = std::make_unique<cluster_client>(cluster_client_options{
         .node_address = node, .token_hex = token->to_hex(), .client_id = id, .is_worker = true,
-        .listen_address = where->to_string(), .exchange = rt.exchange(), .head = rt.head(), .ns = rt.ns()});
+        .listen_address = address, .exchange = rt.exchange(), .head = rt.head(), .ns = rt.ns()});
     client->on_node_lost([&](const std::string& reason) {
       std::lock_guard lock(mu);
       node_gone = true;

@@ -529,7 +529,7 @@ TEST_SUITE("actors") {
   }
 
   TEST_CASE("an actor that asks for a CPU holds it for its life" * doctest::timeout(60)) {
-    api_test::runtime_fixture rt({.num_cpus = 2});
+    api_test::runtime_fixture rt({.num_cpus = 2}, api_test::nodes::one);  // a task then needs both of a node's CPUs
     auto c = actors::actor(counter::create).set_resources({{"CPU", 1}}).remote(0);
     CHECK(read(c) == 0);
     CHECK(api_test::eventually([] { return actors::available_resources()["CPU"] == 1; }));

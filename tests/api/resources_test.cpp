@@ -55,7 +55,7 @@ TEST_SUITE("resources") {
   }
 
   TEST_CASE("nodes reports one alive node with the cluster's resources" * doctest::timeout(60)) {
-    api_test::runtime_fixture rt({.num_cpus = 2, .resources = {{"widget", 3}}});
+    api_test::runtime_fixture rt({.num_cpus = 2, .resources = {{"widget", 3}}}, api_test::nodes::one);
     auto ns = actors::nodes();
     REQUIRE(ns.size() == 1);
     CHECK(ns[0].alive);
@@ -95,7 +95,7 @@ TEST_SUITE("resources") {
 
   TEST_CASE("a task needing both CPUs of a two CPU node never overlaps another CPU task" *
             doctest::timeout(60)) {
-    api_test::runtime_fixture rt({.num_cpus = 2});
+    api_test::runtime_fixture rt({.num_cpus = 2}, api_test::nodes::one);
     std::vector<actors::object_ref<api_test::interval>> small;
     for (int i = 0; i < 3; ++i) small.push_back(sleep_task(150, {{"CPU", 1}}));
     auto big = sleep_task(150, {{"CPU", 2}});

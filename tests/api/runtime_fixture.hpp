@@ -34,14 +34,18 @@ namespace api_test {
 
 /// Starts the runtime with `cfg` and shuts it down when the test case ends (also when a REQUIRE
 /// fails). stop() shuts down early; the destructor then does nothing.
+/// For cases about what one node does with its own resources (a task that needs all its CPUs):
+/// in cluster mode they get a 1-node cluster even when $ACTORS_TEST_CLUSTER_NODES asks for more.
+enum class nodes { as_configured, one };
+
 class runtime_fixture {
  public:
   /// Embedded: init(cfg). Cluster mode (test_cluster.hpp): a cluster shaped like `cfg`, joined.
-  explicit runtime_fixture(const actors::config& cfg = {.num_cpus = 2}) {
+  explicit runtime_fixture(const actors::config& cfg = {.num_cpus = 2}, nodes shape = nodes::as_configured) {
     if (cluster_cli().empty() || cfg.address == "local") {
       actors::init(cfg);
     } else {
-      cluster_.emplace(cfg);
+      cluster_.emplace(cfg, shape == nodes::one ? 1 : cluster_nodes());
       actors::init(cluster_->join_config());
     }
   }

@@ -41,11 +41,10 @@ inline int cluster_nodes() {
 class test_cluster {
  public:
   /// Starts the cluster for `cfg` and returns the config a driver joins it with.
-  explicit test_cluster(const actors::config& cfg) {
+  explicit test_cluster(const actors::config& cfg, int nodes = cluster_nodes()) {
     char pattern[] = "/tmp/acT_XXXXXX";  // short: Unix socket paths must fit in 107 bytes
     REQUIRE(::mkdtemp(pattern) != nullptr);
     temp_ = pattern;
-    const int nodes = cluster_nodes();
     const double cpus = cfg.num_cpus.value_or(2);
     const double gpus = cfg.num_gpus.value_or(0);
     std::vector<node_shape> shapes(nodes);
@@ -54,7 +53,8 @@ class test_cluster {
     double left = cpus;
     shapes[0].cpus = nodes == 1 ? cpus : std::min(cpus, 1.0);
     left -= shapes[0].cpus;
-    for (int i = 0; left > 0; ++i, left -= 1) shapes[1 + i % (nodes - 1)].cpus += std::min(1.0, left);
+    // The last node first: work that needs its custom resources or GPUs needs a CPU there too.
+    for (int i = 0; left > 0; ++i, left -= 1) shapes[nodes - 1 - i % (nodes - 1)].cpus += std::min(1.0, left);
     shapes[nodes - 1].gpus = gpus;
     shapes[nodes - 1].resources = cfg.resources;
     shapes[0].memory = cfg.object_store_memory;

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <string_view>
@@ -78,9 +79,45 @@ int second_driver(const std::string& name) {
   return code;
 }
 
+// The node a task or actor runs on, as the first 8 hex digits of its id: each worker's node
+// manager socket is named after it (node_<id8>.sock).
+std::string node_here() {
+  std::string socket = std::getenv("ACTORS_WORKER_NODE") ? std::getenv("ACTORS_WORKER_NODE") : "";
+  auto at = socket.rfind("node_");
+  return at == std::string::npos ? "driver" : socket.substr(at + 5, 8);
+}
+std::string node_after(int ms) {
+  sleep_ms(ms);
+  return node_here();
+}
+std::vector<double> filled(std::size_t n, double v) { return std::vector<double>(n, v); }
+std::string visible_gpus(int ms) {
+  sleep_ms(ms);
+  const char* v = std::getenv("CUDA_VISIBLE_DEVICES");
+  return v ? v : "(unset)";
+}
+std::pair<std::string, int> add_elsewhere(actors::actor_handle<counter> c, int n) {
+  return {node_here(), actors::get(c.task(&counter::add).remote(n))};
+}
+
+class placed {
+ public:
+  static placed* make() { return new placed; }
+  std::string node() const { return node_here(); }
+};
+
 ACTORS_REMOTE(add, process_id, shout, fail_with, die_now, sum, sleep_ms, counter::make, counter::make_broken,
               &counter::add, &counter::get, &counter::where, &counter::fail, plus_one, sum_refs, put_inside,
-              submit_inside, sum_view, add_through, add_to_named)
+              submit_inside, sum_view, add_through, add_to_named, node_after, visible_gpus, add_elsewhere, filled,
+              placed::make, &placed::node)
+
+/// The 8-digit id of the node offering `resource` (cluster_api_test.py --nodes 3 gives "special"
+/// and the GPUs to one node and "other" to another).
+std::string node_with(const std::string& resource) {
+  for (const auto& n : actors::nodes())
+    if (n.alive && n.resources.contains(resource)) return n.id.substr(0, 8);
+  return "none";
+}
 
 /// Joins the cluster named by $ACTORS_ADDRESS for one test.
 struct joined {
@@ -264,6 +301,97 @@ TEST_CASE("shutdown returns with a task still running, and init works again") {
   joined again;
   CHECK(actors::get(actors::task(add).remote(1, 1)) == 2);
 }
+
+// ---- three nodes: head (1 CPU), one with {"other": 1}, one with {"special": 2} and 2 GPUs ------
+
+TEST_SUITE("three nodes") {
+
+TEST_CASE("custom resources pin tasks and actors to the node that has them") {
+  joined cluster;
+  REQUIRE(actors::nodes().size() == 3);
+  const auto special = node_with("special");
+  std::vector<actors::object_ref<std::string>> refs;
+  for (int i = 0; i < 6; ++i) refs.push_back(actors::task(node_after).set_resources({{"special", 1}}).remote(50));
+  for (const auto& where : actors::get(refs)) CHECK(where == special);
+  auto a = actors::actor(placed::make).set_resources({{"special", 1}}).remote();
+  CHECK(actors::get(a.task(&placed::node).remote()) == special);
+  CHECK(actors::get(actors::task(node_after).set_resources({{"other", 1}}).remote(0)) == node_with("other"));
+}
+
+TEST_CASE("tasks spill over to other nodes when the driver's node is busy") {
+  joined cluster;
+  // The head has one CPU: four one-second tasks cannot all wait for it.
+  std::vector<actors::object_ref<std::string>> refs;
+  for (int i = 0; i < 4; ++i) refs.push_back(actors::task(node_after).remote(1000));
+  auto where = actors::get(refs);
+  std::sort(where.begin(), where.end());
+  where.erase(std::unique(where.begin(), where.end()), where.end());
+  CHECK(where.size() >= 2);
+}
+
+TEST_CASE("an actor handle passed to a task on another node is called from there") {
+  joined cluster;
+  auto c = actors::actor(counter::make).set_resources({{"special", 1}}).remote(100);
+  auto [task_node, value] = actors::get(actors::task(add_elsewhere).set_resources({{"other", 1}}).remote(c, 5));
+  CHECK(task_node == node_with("other"));
+  CHECK(task_node != node_with("special"));
+  CHECK(value == 105);
+  CHECK(actors::get(c.task(&counter::get).remote()) == 105);
+}
+
+TEST_CASE("GPU tasks see only their own GPUs; other tasks see none") {
+  joined cluster;
+  auto a = actors::task(visible_gpus).set_resources({{"CPU", 0}, {"GPU", 1}}).remote(500);
+  auto b = actors::task(visible_gpus).set_resources({{"CPU", 0}, {"GPU", 1}}).remote(500);
+  auto both = actors::get(std::vector{a, b});
+  std::sort(both.begin(), both.end());
+  CHECK(both == std::vector<std::string>{"0", "1"});  // one device each, never the same one
+  CHECK(actors::get(actors::task(visible_gpus).set_resources({{"GPU", 2}}).remote(0)) == "0,1");
+  CHECK(actors::get(actors::task(visible_gpus).set_resources({{"special", 1}}).remote(0)) == "");
+}
+
+TEST_CASE("an infeasible task waits, and starts once a node that fits joins") {
+  joined cluster;
+  auto late = actors::task(node_after).set_resources({{"late", 1}}).remote(0);
+  auto early = actors::wait(std::vector{late}, 1, std::chrono::milliseconds(1500));
+  CHECK(early.ready.empty());  // no node has "late" yet
+  const char* cli = std::getenv("ACTORS_TEST_CLI");
+  REQUIRE(cli);
+  auto start = std::string(cli) + " start --address " + std::getenv("ACTORS_ADDRESS") + " --temp-dir " +
+               std::getenv("ACTORS_TEMP_DIR") + " --num-cpus 1 --resources '{\"late\": 1}' > /dev/null";
+  REQUIRE(std::system(start.c_str()) == 0);
+  CHECK(actors::get(late) == node_with("late"));
+}
+
+}  // TEST_SUITE
+
+// ---- hosts made of network namespaces (netns_test.py): the driver on h1 with the head,
+// h2 with {"gpu_like": 1}, h3 with {"disk": 4}; every byte between them crosses TCP ----------
+
+TEST_SUITE("netns hosts") {
+
+TEST_CASE("tasks go to the host with their custom resource, and a value made on one host is used on another") {
+  joined cluster;
+  const auto h2 = node_with("gpu_like"), h3 = node_with("disk");
+  REQUIRE(h2 != h3);
+  std::vector<actors::object_ref<std::string>> on_h2, on_h3;
+  for (int i = 0; i < 3; ++i) {
+    on_h2.push_back(actors::task(node_after).set_resources({{"gpu_like", 1}}).remote(20));
+    on_h3.push_back(actors::task(node_after).set_resources({{"disk", 1}}).remote(20));
+  }
+  for (const auto& where : actors::get(on_h2)) CHECK(where == h2);
+  for (const auto& where : actors::get(on_h3)) CHECK(where == h3);
+  // 4 MiB made by a task on h2, summed by a task on h3.
+  auto made = actors::task(filled).set_resources({{"gpu_like", 1}}).remote(std::size_t{1} << 19, 3.0);
+  auto total = actors::task(sum).set_resources({{"disk", 1}}).remote(made);
+  CHECK(actors::get(total) == doctest::Approx(3.0 * (1 << 19)));
+  auto c = actors::actor(counter::make).set_resources({{"disk", 1}}).remote(1);
+  auto [task_node, value] = actors::get(actors::task(add_elsewhere).set_resources({{"gpu_like", 1}}).remote(c, 2));
+  CHECK(task_node == h2);
+  CHECK(value == 3);
+}
+
+}  // TEST_SUITE
 
 int main(int argc, char** argv) {
   // In a worker this serves calls and never returns (API.md); in the test process it joins the

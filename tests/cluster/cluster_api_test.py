@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Runs a driver test binary against a real 1-node cluster on this machine: starts a head with
-the `actors` CLI in a temp dir of its own, runs the binary with $ACTORS_ADDRESS set (its workers
-are started by the head's node manager from the same executable), checks that the driver's
-workers are gone once it has exited, and stops the cluster. Every wait is bounded.
+"""Runs a driver test binary against a real cluster on this machine: starts a head with the
+`actors` CLI in a temp dir of its own (and with --nodes 3 two more nodes), runs the binary with
+$ACTORS_ADDRESS set (its workers are started by the node managers from the same executable),
+checks that the driver's workers are gone once it has exited, and stops the cluster. Every wait
+is bounded.
 
-Usage: cluster_api_test.py /path/to/actors /path/to/driver-test [driver args]
+One node has 2 CPUs. Three nodes: the head has 1 CPU, the second 2 CPUs and {"other": 1}, the
+third 1 CPU, 2 GPUs and {"special": 2} — the shape the driver's "three nodes" tests expect.
+
+Usage: cluster_api_test.py [--nodes 1|3] /path/to/actors /path/to/driver-test [driver args]
 """
 import os
 import re
@@ -35,8 +39,21 @@ def processes_of(executable):
     return pids
 
 
+NODE_SHAPES = {
+    1: [["--num-cpus", "2"]],
+    3: [["--num-cpus", "1"],
+        ["--num-cpus", "2", "--resources", '{"other": 1}'],
+        ["--num-cpus", "1", "--num-gpus", "2", "--resources", '{"special": 2}']],
+}
+
+
 def main():
-    actors, driver, *driver_args = sys.argv[1:]
+    args = sys.argv[1:]
+    nodes = 1
+    if args[0] == "--nodes":
+        nodes = int(args[1])
+        args = args[2:]
+    actors, driver, *driver_args = args
     driver = os.path.realpath(driver)
     temp = tempfile.mkdtemp(prefix="acl")  # short: Unix socket paths must fit in 107 bytes
     env = dict(os.environ)
@@ -44,7 +61,8 @@ def main():
         env.pop(name, None)
     failed = False
     try:
-        start = subprocess.run([actors, "start", "--head", "--port", "0", "--num-cpus", "2", "--temp-dir", temp],
+        shapes = NODE_SHAPES[nodes]
+        start = subprocess.run([actors, "start", "--head", "--port", "0", *shapes[0], "--temp-dir", temp],
                                capture_output=True, text=True, timeout=START_TIMEOUT, env=env)
         print(start.stdout, start.stderr, sep="\n", flush=True)
         if start.returncode != 0:
@@ -56,6 +74,14 @@ def main():
             return 1
         env["ACTORS_ADDRESS"] = match.group(1)
         env["ACTORS_TEMP_DIR"] = temp
+        env["ACTORS_TEST_CLI"] = actors  # a test adds a node of its own
+        for shape in shapes[1:]:
+            node = subprocess.run([actors, "start", "--address", match.group(1), *shape, "--temp-dir", temp],
+                                  capture_output=True, text=True, timeout=START_TIMEOUT, env=env)
+            if node.returncode != 0:
+                print(node.stdout, node.stderr, "cluster_api_test: a node did not start", sep="\n", flush=True)
+                failed = True
+                return 1
         run = subprocess.run([driver, *driver_args], env=env, timeout=DRIVER_TIMEOUT)
         failed = run.returncode != 0
         # Workers are fate-shared with their driver: the node manager stops them once it left.

@@ -2,13 +2,14 @@
 """An actors cluster across three "hosts" made of network namespaces: a head in h1, nodes in h2
 and h3 with different resources, each host with a temp dir of its own (they share no session
 folder, so tokens travel as they would between machines). Checks membership, token refusal,
-failure detection when h3's link is cut, and what happens when the link comes back.
+placement by custom resource and values crossing hosts (a driver program on h1), failure
+detection when h3's link is cut, and what happens when the link comes back.
 
 Needs root and iproute2; exits 77 (skipped) without them or where namespaces cannot be made.
 Everything it creates (daemons, namespaces, veths, bridge, its temp dir) is removed in a
 finally block, and every wait is bounded. docs/cluster.md, "The network-namespace test".
 
-Usage: netns_test.py /path/to/actors
+Usage: netns_test.py /path/to/actors [/path/to/cluster_api_test]
 """
 import json
 import os
@@ -26,6 +27,7 @@ RUN_TIMEOUT = 60  # seconds any one command may take (ASan builds are slow to st
 READY_TIMEOUT = 30  # `actors start` itself gives up after 30 s
 BUDGET = 220  # seconds for the scenario; cleanup follows (CTest's TIMEOUT is 300)
 ACTORS = None  # the binary, from argv
+DRIVER = None  # cluster_api_test, from argv: a driver program for the placement step
 
 
 class failure(Exception):
@@ -188,13 +190,18 @@ class cluster:
         s = json.loads(p.stdout)
         return s, {n["node_id"]: n for n in s["nodes"]}
 
-    def run_driver(self, program, *args, timeout=120):
+    def run_driver(self, program, *args, timeout=60):
         """Runs a driver program on the head's host, connected to the cluster, and returns its
-        CompletedProcess. For the checks that need the driver side of cluster mode (placement
-        by custom resource, objects moved between hosts): not built yet, so nothing calls this."""
+        CompletedProcess."""
         env = env_with({"ACTORS_ADDRESS": self.head_address, "ACTORS_TOKEN": self.token})
-        return subprocess.run([*self.bed.exec_prefix(0), program, *args], capture_output=True, text=True,
-                              timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+        try:
+            return subprocess.run([*self.bed.exec_prefix(0), program, *args], capture_output=True, text=True,
+                                  timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as e:
+            out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+            err = (e.stderr or b"").decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+            raise failure(f"the driver {os.path.basename(program)} did not finish within {timeout} s:\n"
+                          f"{out[-3000:]}\n{err[-3000:]}")
 
     def stop_all(self):
         """SIGTERM to the nodes, then to the head (so nodes can say they leave, as `actors stop`
@@ -381,18 +388,29 @@ def link_back_means_new_node(c):
     return f"link back: h3's old node was refused and exited after {exited:.1f} s; new node {new_id[:8]} joined"
 
 
-# Later, once the driver side exists (docs/cluster.md, "Order of the remaining work"): steps
-# that place tasks on h2 by {"gpu_like": 1} and on h3 by {"disk": 1}, and that fetch objects
-# across hosts, each a driver program run on h1 through c.run_driver(path).
-STEPS = [start_cluster, status_shows_each_host, tokens_are_checked, cut_link_kills_node, link_back_means_new_node]
+def driver_places_work_across_hosts(c):
+    """A driver on h1 (the head's host) runs cluster_api_test's "netns hosts" case: tasks asking
+    for {"gpu_like": 1} run on h2 and for {"disk": 1} on h3, a 4 MiB value made on h2 is summed
+    on h3, and an actor on h3 is called from a task on h2 — every hop over TCP between hosts."""
+    if not DRIVER:
+        return "placement across hosts: no driver program given (second argument); not checked"
+    p = c.run_driver(DRIVER, "--test-suite=netns hosts")
+    check(p.returncode == 0, f"the driver failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
+    check("1 passed" in p.stdout, f"the driver ran no case:\n{p.stdout[-2000:]}")
+    return "placement by custom resource and values across hosts: the driver's checks passed"
+
+
+STEPS = [start_cluster, status_shows_each_host, tokens_are_checked, driver_places_work_across_hosts,
+         cut_link_kills_node, link_back_means_new_node]
 
 
 def main():
-    global ACTORS
-    if len(sys.argv) != 2:
+    global ACTORS, DRIVER
+    if len(sys.argv) not in (2, 3):
         print(__doc__)
         return 2
     ACTORS = os.path.abspath(sys.argv[1])
+    DRIVER = os.path.abspath(sys.argv[2]) if len(sys.argv) == 3 else None
     if os.geteuid() != 0:
         print("SKIPPED: the network-namespace test needs root (it creates namespaces and veths)")
         return SKIP

@@ -125,9 +125,12 @@ std::string pool_address(const start_plan& plan) {
 }
 
 // The node's worker pool: where drivers on this machine get workers (docs/cluster.md).
+// `view` is the head's node table, which leases spill over by.
 std::unique_ptr<cluster::worker_pool> start_worker_pool(const start_plan& plan, const net::cluster_token& token,
-                                                        const std::string& head_address, const net::log_fn& log) {
+                                                        const std::string& head_address, const net::log_fn& log,
+                                                        std::function<std::vector<cluster::node_entry>()> view) {
   cluster::worker_pool_config config{.listen = *net::parse_address(pool_address(plan)),
+                                     .node_ip = plan.self.address,
                                      .token = token,
                                      .token_file = plan.sess.token_file(),
                                      .logs = plan.sess.logs(),
@@ -135,6 +138,9 @@ std::unique_ptr<cluster::worker_pool> start_worker_pool(const start_plan& plan, 
                                      .node_id = plan.self.node_id,
                                      .head_address = head_address,
                                      .total = plan.self.total,
+                                     .gpu_ids = cluster::gpu_device_ids(
+                                         plan.self.total.contains("GPU") ? plan.self.total.at("GPU") : 0),
+                                     .view = std::move(view),
                                      .log = log};
   auto pool = std::make_unique<cluster::worker_pool>(std::move(config));
   if (auto ok = pool->start(); !ok) {
@@ -150,7 +156,6 @@ int run_head_daemon(const start_plan& plan, cluster::head_config config) {
   config.log = log;
   config.self = plan.self;
   config.self.pid = ::getpid();
-  config.self.manager_address = net::parse_address(pool_address(plan))->to_string();
   auto token = config.token;
   cluster::head_service head(std::move(config));
   if (auto ok = head.start(); !ok) {
@@ -158,12 +163,13 @@ int run_head_daemon(const start_plan& plan, cluster::head_config config) {
     return 1;
   }
   // After the head: its workers are told the head's address, known once it listens.
-  auto pool = start_worker_pool(plan, token, head.tcp_address().to_string(), log);
+  auto pool = start_worker_pool(plan, token, head.tcp_address().to_string(), log, [&head] { return head.status().nodes; });
   if (!pool) {
     head.stop();
     return 1;
   }
   head.report_available([p = pool.get()] { return p->available(); });
+  head.announce_manager(pool->address());
   auto record = self_record(plan.self.node_id, "head");
   record.address = head.tcp_address().to_string();
   record.head_address = record.address;
@@ -194,16 +200,25 @@ int run_node_daemon(const start_plan& plan, cluster::node_config config) {
   config.self = plan.self;
   config.self.pid = ::getpid();
   config.on_fatal = [&ended](const std::string&) { ended = true; };
-  auto pool = start_worker_pool(plan, config.token, config.head.to_string(), log);
+  // The pool starts first (the node announces its address); it reads the view once the node
+  // manager that receives it exists.
+  std::atomic<const cluster::node_manager*> manager{nullptr};
+  auto view = [&manager] {
+    auto* m = manager.load();
+    return m ? m->view() : std::vector<cluster::node_entry>{};
+  };
+  auto pool = start_worker_pool(plan, config.token, config.head.to_string(), log, view);
   if (!pool) return 1;
-  config.self.manager_address = pool->address().to_string();
+  config.self.manager_address = pool->address();
   config.available = [p = pool.get()] { return p->available(); };
   auto head_text = config.head.to_string();
   cluster::node_manager node(std::move(config));
+  manager = &node;
   node.start();
   std::string why;
   if (!node.wait_registered(register_timeout, &why)) {
     log(net::log_level::error, "node: could not join the cluster at " + head_text + ": " + why);
+    pool->stop();  // before `node` goes: the pool's view reads it
     node.stop();
     return 1;
   }

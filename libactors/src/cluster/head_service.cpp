@@ -89,6 +89,16 @@ cluster_status head_service::status() const {
   return s;
 }
 
+void head_service::announce_manager(const std::string& address) {
+  node_info self;
+  {
+    std::lock_guard lock(stop_mutex_);
+    config_.self.manager_address = address;
+    self = config_.self;
+  }
+  table_.register_node(self, membership::clock::now());  // the same node, described anew
+}
+
 void head_service::report_available(std::function<resource_map()> available) {
   std::lock_guard lock(stop_mutex_);
   available_ = std::move(available);
@@ -129,7 +139,9 @@ void head_service::serve(const net::connection_ptr& c, net::frame&& f) {
     case kind::heartbeat: {
       auto req = decode_body<heartbeat_request>(f, kind::heartbeat);
       if (!req) return reply_error(c, f, req.error().message);
-      c->reply(f, encode_message(kind::heartbeat, table_.heartbeat(req->node_id, req->available, now)));
+      auto reply = table_.heartbeat(req->node_id, req->available, now);
+      if (reply.standing == node_standing::alive) reply.nodes = status().nodes;  // its view for spillback
+      c->reply(f, encode_message(kind::heartbeat, reply));
       return;
     }
     case kind::unregister_node: {

@@ -54,6 +54,9 @@ class head_service {
   /// Where the head's own node learns what it has free (its worker pool, started after the
   /// head); until then it reports everything free.
   void report_available(std::function<resource_map()> available);
+  /// The head's own worker pool listens at `address` (both ways, reach.hpp): started after the
+  /// head, it is announced here so that other nodes can spill leases over to the head's node.
+  void announce_manager(const std::string& address);
   /// Closes the listeners (removing the Unix socket file) and stops the ticker. Idempotent.
   void stop();
 

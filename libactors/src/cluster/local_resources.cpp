@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdlib>
+#include <sstream>
 #include <thread>
 
 namespace actors::cluster {
@@ -63,6 +65,24 @@ net::result<resource_map> local_resources(const resource_flags& flags) {
   // What tasks may use is what the object store leaves.
   r["memory"] = static_cast<double>(physical > store ? physical - store : 0);
   return r;
+}
+
+std::vector<std::string> gpu_device_ids(double gpus) {
+  const auto count = static_cast<std::size_t>(std::ceil(std::max(0.0, gpus)));
+  std::vector<std::string> visible;
+  if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES")) {
+    std::string list(v), id;
+    std::istringstream in(list);
+    while (std::getline(in, id, ','))
+      if (!id.empty()) visible.push_back(id);
+  }
+  if (visible.size() >= count) {
+    visible.resize(count);
+    return visible;
+  }
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < count; ++i) ids.push_back(std::to_string(i));
+  return ids;
 }
 
 }  // namespace actors::cluster

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace actors::cluster {
 
@@ -25,6 +26,11 @@ struct resource_flags {
 /// Parses `--resources`: a JSON object of names to non-negative numbers. The names of the
 /// built-in resources are refused there, with the flag to use instead.
 net::result<resource_map> parse_custom_resources(const std::string& json_text);
+
+/// The device ids behind `gpus` GPUs: those $CUDA_VISIBLE_DEVICES names when it names enough
+/// (the node was itself given a subset), else "0", "1", ... — what workers' CUDA_VISIBLE_DEVICES
+/// are made of.
+std::vector<std::string> gpu_device_ids(double gpus);
 
 /// The node's total resources. errc::invalid_argument for a negative amount or an object
 /// store larger than the machine's memory.

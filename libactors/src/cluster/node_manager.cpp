@@ -65,6 +65,11 @@ bool node_manager::wait_registered(std::chrono::milliseconds timeout, std::strin
   return registered_;
 }
 
+std::vector<node_entry> node_manager::view() const {
+  std::lock_guard lock(mutex_);
+  return view_;
+}
+
 bool node_manager::sleep_for(std::chrono::milliseconds d) {
   std::unique_lock lock(mutex_);
   return !cv_.wait_for(lock, d, [this] { return stopping_; });
@@ -171,7 +176,6 @@ node_manager::outcome node_manager::connect_and_register() {
 }
 
 node_manager::outcome node_manager::send_heartbeat() {
-  // Nothing is scheduled on nodes yet, so everything the node has is free.
   heartbeat_request beat{config_.self.node_id, config_.available ? config_.available() : config_.self.total};
   auto reply = head_->request(encode_message(kind::heartbeat, beat), request_timeout).get();
   if (!reply) {
@@ -186,8 +190,11 @@ node_manager::outcome node_manager::send_heartbeat() {
     return outcome::reconnect;
   }
   switch (answer->standing) {
-    case node_standing::alive:
+    case node_standing::alive: {
+      std::lock_guard lock(mutex_);
+      view_ = std::move(answer->nodes);
       return outcome::keep_going;
+    }
     case node_standing::unknown:
       // The head restarted and lost its table: join it again under the same id.
       log(net::log_level::warning, "the head does not know this node (it restarted?); registering again");

@@ -26,6 +26,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace actors::cluster {
 
@@ -61,6 +62,10 @@ class node_manager {
 
   const std::string& node_id() const noexcept { return config_.self.node_id; }
 
+  /// The head's node table as of the last heartbeat (empty before the first): what the node's
+  /// worker pool spills leases over by.
+  std::vector<node_entry> view() const;
+
  private:
   enum class outcome { keep_going, reconnect, fatal };
 
@@ -83,6 +88,7 @@ class node_manager {
   bool fatal_ = false;
   std::string last_problem_;
   std::chrono::milliseconds interval_;
+  std::vector<node_entry> view_;
 };
 
 }  // namespace actors::cluster

@@ -50,7 +50,9 @@ struct node_info {
   std::int64_t pid = 0;
   bool is_head = false;
   resource_map total;
-  std::string manager_address;  // the node manager's worker pool (unix:...): drivers on its host ask it for workers
+  // The node manager's worker pool, both ways (reach.hpp: unix:...|tcp://...): drivers on its
+  // host ask it for workers; clients elsewhere come to it when a lease spills over to this node.
+  std::string manager_address;
 };
 ACTORS_SERIALIZABLE(node_info, node_id, address, hostname, pid, is_head, total, manager_address)
 
@@ -82,11 +84,24 @@ enum class node_standing : std::uint8_t {
   dead = 2,      // declared dead: this node id is finished
 };
 
+/// One row of the head's node table.
+struct node_entry {
+  node_info node;
+  bool alive = true;
+  resource_map available;
+  std::uint64_t ms_since_heartbeat = 0;
+  std::string death_reason;  // empty while alive
+};
+ACTORS_SERIALIZABLE(node_entry, node, alive, available, ms_since_heartbeat, death_reason)
+
 struct heartbeat_reply {
   node_standing standing = node_standing::alive;
   std::string reason;  // for dead: why the head declared it
+  // alive: the head's node table, so that the node's worker pool can spill leases over to
+  // other nodes (placement.hpp) with a view at most one heartbeat old.
+  std::vector<node_entry> nodes;
 };
-ACTORS_SERIALIZABLE(heartbeat_reply, standing, reason)
+ACTORS_SERIALIZABLE(heartbeat_reply, standing, reason, nodes)
 
 struct unregister_request {
   std::string node_id;
@@ -98,16 +113,6 @@ struct unregister_reply {
   bool known = false;  // false: the head had no such node
 };
 ACTORS_SERIALIZABLE(unregister_reply, known)
-
-/// One row of the head's node table.
-struct node_entry {
-  node_info node;
-  bool alive = true;
-  resource_map available;
-  std::uint64_t ms_since_heartbeat = 0;
-  std::string death_reason;  // empty while alive
-};
-ACTORS_SERIALIZABLE(node_entry, node, alive, available, ms_since_heartbeat, death_reason)
 
 struct cluster_status {
   std::string head_node_id;

@@ -48,35 +48,48 @@ struct client_hello {
   std::string client_id;    // 32 hex digits; for a worker, the id its node manager gave it
   std::int64_t pid = 0;
   std::string executable;   // drivers: the program workers are started from
-  std::string listen_address;  // workers: where clients reach them (unix:...)
+  std::string listen_address;  // workers: where clients reach them (both ways, reach.hpp)
   std::string ns;              // the namespace of named actors; its workers inherit it
+  // The driver whose job this client works for, when it registers with a node other than its
+  // own after a spillback (a worker of that job submitting nested tasks, or the driver itself);
+  // empty: the node manager knows (a driver is its own job; its workers belong to its job).
+  std::string job_id;
 };
-ACTORS_SERIALIZABLE(client_hello, role, client_id, pid, executable, listen_address, ns)
+ACTORS_SERIALIZABLE(client_hello, role, client_id, pid, executable, listen_address, ns, job_id)
 
 struct client_registered {
   bool accepted = false;
   std::string reason;
   std::string node_id;
+  std::string job_id;  // the job the client works for: what it names on other nodes
 };
-ACTORS_SERIALIZABLE(client_registered, accepted, reason, node_id)
+ACTORS_SERIALIZABLE(client_registered, accepted, reason, node_id, job_id)
 
 struct lease_request {
   resource_map resources;       // what the worker holds while the lease lasts
   bool dedicated = false;       // place_actor: a process of its own
   bool hold_for_life = false;   // place_actor: keep `resources` until the actor ends
+  bool spilled = false;         // sent here by another node: grant or wait here, never spill again
 };
-ACTORS_SERIALIZABLE(lease_request, resources, dedicated, hold_for_life)
+ACTORS_SERIALIZABLE(lease_request, resources, dedicated, hold_for_life, spilled)
 
-enum class lease_status : std::uint8_t { granted = 0, infeasible = 1, failed = 2 };
+enum class lease_status : std::uint8_t {
+  granted = 0,
+  infeasible = 1,  // no node of the cluster has that much (it may join later)
+  failed = 2,
+  spillback = 3,   // ask the node at spill_to instead (placement.hpp)
+};
 
 struct lease_reply {
   lease_status status = lease_status::failed;
   std::string reason;           // infeasible / failed: why
   std::uint64_t lease_id = 0;
   std::string worker_id;
-  std::string worker_address;   // unix:... — the client connects there directly
+  std::string worker_address;   // both ways (reach.hpp) — the client connects there directly
+  std::string spill_to;         // spillback: that node manager's address, both ways
+  std::string spill_node;       // spillback: its node id
 };
-ACTORS_SERIALIZABLE(lease_reply, status, reason, lease_id, worker_id, worker_address)
+ACTORS_SERIALIZABLE(lease_reply, status, reason, lease_id, worker_id, worker_address, spill_to, spill_node)
 
 struct lease_return {
   std::uint64_t lease_id = 0;

@@ -1,11 +1,13 @@
 #include "cluster/worker_pool.hpp"
 
+#include "cluster/reach.hpp"
 #include "cluster/worker_process.hpp"
 #include "transport/connection.hpp"
 
 #include <algorithm>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <csignal>
 
 namespace actors::cluster {
@@ -25,6 +27,35 @@ std::string describe(const resource_map& r) {
   for (const auto& [name, amount] : r) s += (s.size() > 1 ? ", " : "") + name + ": " + std::to_string(amount);
   return s + "}";
 }
+
+double amount_of(const resource_map& r, const char* name) {
+  auto it = r.find(name);
+  return it == r.end() ? 0.0 : it->second;
+}
+
+// What a task blocked in get() lends out: its CPUs, not its GPUs or custom resources, which it
+// may still be using (as in Ray).
+resource_map lendable(const resource_map& held) {
+  double cpus = amount_of(held, "CPU");
+  return cpus > 0 ? resource_map{{"CPU", cpus}} : resource_map{};
+}
+
+// The other nodes of the head's table that leases can spill over to, in node id order (the
+// packing order of placement.hpp).
+std::vector<node_load> loads_of(const std::vector<node_entry>& table, const std::string& self) {
+  std::vector<node_load> loads;
+  for (const auto& e : table)
+    if (e.alive && e.node.node_id != self && !e.node.manager_address.empty())
+      loads.push_back({e.node.node_id, e.node.manager_address, e.node.total, e.available});
+  std::sort(loads.begin(), loads.end(), [](const auto& a, const auto& b) { return a.node_id < b.node_id; });
+  return loads;
+}
+
+bool same_loads(const std::vector<node_load>& a, const std::vector<node_load>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const node_load& x, const node_load& y) {
+    return x.node_id == y.node_id && x.total == y.total && x.available == y.available;
+  });
+}
 }  // namespace
 
 struct worker_pool::client {
@@ -36,7 +67,11 @@ struct worker_pool::client {
   std::string executable;
   std::string ns;
   net::connection_ptr conn;
-  std::map<std::uint64_t, resource_map> actor_holds;  // lease id → resources held for an actor's life
+  struct hold {
+    resource_map amounts;
+    std::vector<std::string> gpus;
+  };
+  std::map<std::uint64_t, hold> actor_holds;  // lease id → resources held for an actor's life
 };
 
 struct worker_pool::waiting_lease {
@@ -55,6 +90,7 @@ struct worker_pool::worker {
   std::string leased_to;  // the client its task lease is for, if any: it dies with that client too
   bool actor_host = false;
   bool dedicated = false;
+  std::vector<std::string> gpus;  // the devices it was started with (CUDA_VISIBLE_DEVICES)
   int blocked = 0;  // its tasks waiting in get(): while > 0 its lease's resources are lent out
   bool ready = false;
   std::string address;
@@ -70,7 +106,8 @@ struct worker_pool::worker {
   std::vector<std::pair<std::shared_ptr<waiting_lease>, std::uint64_t>> promised;
 };
 
-worker_pool::worker_pool(worker_pool_config config) : config_(std::move(config)), available_(config_.total) {}
+worker_pool::worker_pool(worker_pool_config config)
+    : config_(std::move(config)), available_(config_.total), gpus_(config_.gpu_ids) {}
 
 worker_pool::~worker_pool() { stop(); }
 
@@ -81,12 +118,22 @@ net::result<void> worker_pool::start() {
   h.on_closed = [this](const net::connection_ptr& c, const net::error&) { on_closed(c); };
   net::options o;
   o.log = config_.log;
-  auto l = net::listener::open(io_->context(), config_.listen, config_.token, std::move(h), o);
+  auto l = net::listener::open(io_->context(), config_.listen, config_.token, h, o);
   if (!l) return actors::unexpected<net::error>(l.error());
   listener_ = *l;
+  if (!config_.node_ip.empty()) {
+    auto host = config_.node_ip.find(':') == std::string::npos ? config_.node_ip : "[" + config_.node_ip + "]";
+    auto tcp = net::parse_address("tcp://" + host + ":0");
+    if (!tcp) return actors::unexpected<net::error>(tcp.error());
+    auto t = net::listener::open(io_->context(), *tcp, config_.token, h, o);
+    if (!t) {
+      listener_->close();
+      return actors::unexpected<net::error>(t.error());
+    }
+    tcp_listener_ = *t;
+  }
   reaper_ = std::thread([this] { reap_until_stopped(); });
-  log(net::log_level::info, "worker pool: serving on " + config_.listen.to_string() + " with " +
-                                describe(config_.total));
+  log(net::log_level::info, "worker pool: serving on " + address() + " with " + describe(config_.total));
   return {};
 }
 
@@ -99,6 +146,7 @@ void worker_pool::stop() {
   stop_cv_.notify_all();
   if (reaper_.joinable()) reaper_.join();
   if (listener_) listener_->close();
+  if (tcp_listener_) tcp_listener_->close();
   std::vector<pid_t> pids;
   {
     std::lock_guard lock(mutex_);
@@ -113,6 +161,10 @@ void worker_pool::stop() {
   for (pid_t pid : pids) ::kill(pid, SIGKILL);
   for (pid_t pid : pids) ::waitpid(pid, nullptr, 0);
   if (io_) io_->stop();
+}
+
+std::string worker_pool::address() const {
+  return both_ways(config_.listen.to_string(), tcp_listener_ ? tcp_listener_->local_address().to_string() : "");
 }
 
 resource_map worker_pool::available() const {
@@ -148,7 +200,8 @@ void worker_pool::serve(const net::connection_ptr& c, net::frame&& f) {
 void worker_pool::register_client(const net::connection_ptr& c, const net::frame& f) {
   auto hello = decode_work<client_hello>(f);
   client_registered answer{.accepted = true, .node_id = config_.node_id};
-  std::string job = hello.client_id;  // a driver is its own job
+  // A driver is its own job; a client sent here by a spillback names the job it works for.
+  std::string job = hello.job_id.empty() ? hello.client_id : hello.job_id;
   std::lock_guard lock(mutex_);
   if (hello.role == client_role::worker) {
     auto it = workers_.find(hello.client_id);
@@ -172,9 +225,12 @@ void worker_pool::register_client(const net::connection_ptr& c, const net::frame
     cl->ns = hello.ns;
     cl->conn = c;
     clients_[c.get()] = cl;
+    answer.job_id = job;
     if (hello.role == client_role::driver)
-      log(net::log_level::info, "worker pool: driver " + hello.client_id.substr(0, 8) + " (pid " +
-                                    std::to_string(hello.pid) + ", " + hello.executable + ") connected");
+      log(net::log_level::info, "worker pool: " + std::string(job == hello.client_id ? "driver " : "client ") +
+                                    hello.client_id.substr(0, 8) + " (pid " + std::to_string(hello.pid) + ", " +
+                                    hello.executable + (job == hello.client_id ? "" : ", job " + job.substr(0, 8)) +
+                                    ") connected");
   }
   c->reply(f, encode_work(work_kind::register_client, answer));
 }
@@ -187,15 +243,23 @@ void worker_pool::request_lease(const net::connection_ptr& c, const net::frame& 
     c->close("a lease was asked for before register_client");
     return;
   }
-  for (const auto& [name, amount] : wanted.resources) {
-    auto total = config_.total.find(name);
-    if (amount < 0 || (amount > 0 && (total == config_.total.end() || total->second < amount))) {
-      lease_reply no{.status = lease_status::infeasible,
-                     .reason = "this node has " + describe(config_.total) + ", which cannot fit " +
-                               describe(wanted.resources)};
-      c->reply(f, encode_work(actor ? work_kind::place_actor : work_kind::request_lease, no));
-      return;
-    }
+  for (const auto& [name, amount] : wanted.resources)
+    if (amount < 0 || !std::isfinite(amount))
+      return reply_lease(c, f, {.status = lease_status::failed, .reason = "a resource amount must be a number of 0 or more, not " +
+                                                                          describe(wanted.resources)});
+  if (wanted.spilled) {
+    // Sent here by a node whose view of this one was stale: the client asks its own node again.
+    if (!could_ever_fit(wanted.resources, self_load_locked()))
+      return reply_lease(c, f, {.status = lease_status::infeasible,
+                                .reason = "this node has " + describe(config_.total) + ", which cannot fit " +
+                                          describe(wanted.resources)});
+  } else {
+    auto p = place_locked(wanted.resources);
+    if (p.kind == placement_kind::elsewhere) return reply_lease(c, f, spillback_locked(*p.node, wanted.resources));
+    if (p.kind == placement_kind::infeasible)
+      return reply_lease(c, f, {.status = lease_status::infeasible,
+                                .reason = "no node of the cluster has " + describe(wanted.resources) + " (this one has " +
+                                          describe(config_.total) + ")"});
   }
   auto waiting = std::make_shared<waiting_lease>();
   waiting->conn = c;
@@ -209,6 +273,62 @@ void worker_pool::request_lease(const net::connection_ptr& c, const net::frame& 
   grant_what_fits_locked();
 }
 
+void worker_pool::reply_lease(const net::connection_ptr& c, const net::frame& request, const lease_reply& answer) {
+  c->reply(request, encode_work(static_cast<work_kind>(request.kind), answer));
+}
+
+node_load worker_pool::self_load_locked() const {
+  return {config_.node_id, "", config_.total, available_};
+}
+
+placement worker_pool::place_locked(const resource_map& want) {
+  auto self = self_load_locked();
+  if (fits_locked(want) && utilisation(want, self) < spread_threshold)
+    return {placement_kind::here};  // the common case, without looking at the view
+  refresh_view_locked();
+  auto p = choose_node(want, self, others_);
+  // GPUs fragmented into shares may not fit a whole-device request the count allows.
+  if (p.kind == placement_kind::here && !gpus_.can_take(amount_of(want, "GPU"))) p.kind = placement_kind::wait_here;
+  return p;
+}
+
+lease_reply worker_pool::spillback_locked(const node_load& to, const resource_map& want) {
+  // Until the next view, count what was sent there as taken, so a burst spreads over the nodes
+  // instead of all going to the one that looked free.
+  for (auto& n : others_)
+    if (n.node_id == to.node_id)
+      for (const auto& [name, amount] : want) n.available[name] -= amount;
+  return {.status = lease_status::spillback,
+          .reason = "node " + config_.node_id.substr(0, 8) + " is busy or lacks " + describe(want),
+          .spill_to = to.manager_address,
+          .spill_node = to.node_id};
+}
+
+void worker_pool::refresh_view_locked() {
+  if (!config_.view) return;
+  auto fresh = loads_of(config_.view(), config_.node_id);
+  if (same_loads(fresh, view_)) return;
+  view_ = fresh;
+  others_ = std::move(fresh);
+}
+
+void worker_pool::spill_waiting_locked() {
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    auto& want = **it;
+    if (want.wanted.spilled || fits_locked(want.wanted.resources)) {
+      ++it;
+      continue;
+    }
+    auto p = choose_node(want.wanted.resources, self_load_locked(), others_);
+    if (p.kind != placement_kind::elsewhere || !fits_now(want.wanted.resources, *p.node)) {
+      ++it;
+      continue;
+    }
+    reply_lease(want.conn, want.request, spillback_locked(*p.node, want.wanted.resources));
+    it = waiting_.erase(it);
+  }
+}
+
 void worker_pool::worker_blocked(const net::connection_ptr& c, bool blocked) {
   // A task blocked in get() lends its CPU to other work, as embedded (ARCHITECTURE.md §5), so
   // that nested tasks deeper than the node's CPUs complete; taking it back may oversubscribe
@@ -220,9 +340,9 @@ void worker_pool::worker_blocked(const net::connection_ptr& c, bool blocked) {
   if (w == workers_.end() || !w->second->lease_id) return;
   auto& worker = *w->second;
   if (blocked) {
-    if (worker.blocked++ == 0) give_back_locked(worker.held);
+    if (worker.blocked++ == 0) give_back_locked(lendable(worker.held));
   } else if (worker.blocked > 0 && --worker.blocked == 0) {
-    take_locked(worker.held);
+    take_locked(lendable(worker.held));
   }
   grant_what_fits_locked();
 }
@@ -234,16 +354,13 @@ void worker_pool::return_lease(const net::connection_ptr& c, const net::frame& f
   if (it == clients_.end()) return;
   auto& cl = *it->second;
   if (auto hold = cl.actor_holds.find(back.lease_id); hold != cl.actor_holds.end()) {
-    give_back_locked(hold->second);
+    give_back_locked(hold->second.amounts);
+    gpus_.give_back(hold->second.gpus, amount_of(hold->second.amounts, "GPU"));
     cl.actor_holds.erase(hold);
   } else {
     for (auto& [id, w] : workers_) {
       if (w->lease_id != back.lease_id || w->leased_to != cl.id) continue;
-      if (w->blocked == 0) give_back_locked(w->held);
-      w->held.clear();
-      w->blocked = 0;
-      w->lease_id = 0;
-      w->leased_to.clear();
+      release_lease_locked(*w);
       break;
     }
   }
@@ -265,20 +382,28 @@ void worker_pool::on_closed(const net::connection_ptr& c) {
 }
 
 void worker_pool::drop_client_locked(client& cl) {
-  // Workers are fate-shared with the client that caused them (Ray's workers belong to a job).
+  // Workers are fate-shared with their job (Ray's): they go when the last client of the job
+  // that is not one of them leaves this node — its driver, or the clients spillback sent here.
+  // A worker leased to a client goes with that client too: no one would take its results.
+  bool job_left = cl.role == client_role::driver;
+  for (auto& [conn, other] : clients_)
+    if (other.get() != &cl && other->role == client_role::driver && other->job_id == cl.job_id) job_left = false;
   std::vector<std::shared_ptr<worker>> owned;
   for (auto& [id, w] : workers_)
-    if (w->owner_id == cl.id || w->leased_to == cl.id) owned.push_back(w);
+    if ((job_left && w->owner_id == cl.job_id) || w->leased_to == cl.id) owned.push_back(w);
   for (auto& w : owned) {
     if (w->pid > 0) ::kill(w->pid, SIGKILL);
     forget_worker_locked(w, "its client " + cl.id.substr(0, 8) + " disconnected");
   }
-  for (auto& [lease, held] : cl.actor_holds) give_back_locked(held);
+  for (auto& [lease, held] : cl.actor_holds) {
+    give_back_locked(held.amounts);
+    gpus_.give_back(held.gpus, amount_of(held.amounts, "GPU"));
+  }
   cl.actor_holds.clear();
   std::erase_if(waiting_, [&](const auto& w) { return w->conn == cl.conn; });
   if (cl.role == client_role::driver)
-    log(net::log_level::info, "worker pool: driver " + cl.id.substr(0, 8) + " disconnected; " +
-                                  std::to_string(owned.size()) + " of its workers stopped");
+    log(net::log_level::info, "worker pool: client " + cl.id.substr(0, 8) + " of job " + cl.job_id.substr(0, 8) +
+                                  " disconnected; " + std::to_string(owned.size()) + " workers stopped");
 }
 
 void worker_pool::grant_what_fits_locked() {
@@ -293,21 +418,28 @@ void worker_pool::grant_what_fits_locked() {
       ++it;
       continue;
     }
+    const double gpus = amount_of(want.wanted.resources, "GPU");
     std::uint64_t lease = next_lease_++;
     std::shared_ptr<worker> w;
     if (want.actor) {
+      // An actor with GPUs is always alone in its process, started with its devices.
+      std::vector<std::string> devices;
       if (want.wanted.hold_for_life) {
         take_locked(want.wanted.resources);
-        owner->actor_holds[lease] = want.wanted.resources;
+        devices = gpus_.take(gpus).value_or(std::vector<std::string>{});
+        owner->actor_holds[lease] = {want.wanted.resources, devices};
       }
-      w = idle_worker_locked(*owner, true, want.wanted.dedicated);
-      if (!w) w = spawn_locked(*owner, true, 1);
-      if (want.wanted.dedicated) w->dedicated = true;
+      if (gpus <= 0) w = idle_worker_locked(*owner, true, want.wanted.dedicated, 0);
+      if (!w) w = spawn_locked(*owner, true, 1, devices);
+      if (want.wanted.dedicated || gpus > 0) w->dedicated = true;
     } else {
       take_locked(want.wanted.resources);
-      w = idle_worker_locked(*owner, false, false);
-      auto cpus = want.wanted.resources.contains("CPU") ? want.wanted.resources.at("CPU") : 1.0;
-      if (!w) w = spawn_locked(*owner, false, cpus);
+      w = idle_worker_locked(*owner, false, false, gpus);
+      if (!w) {
+        auto devices = gpus_.take(gpus).value_or(std::vector<std::string>{});
+        w = spawn_locked(*owner, false, want.wanted.resources.contains("CPU") ? want.wanted.resources.at("CPU") : 1.0,
+                         std::move(devices));
+      }
       w->lease_id = lease;
       w->leased_to = owner->id;
       w->held = want.wanted.resources;
@@ -316,13 +448,16 @@ void worker_pool::grant_what_fits_locked() {
     it = waiting_.erase(it);
     if (!w->pid) {  // the spawn failed: say why and give the resources back
       if (want.actor) {
-        if (want.wanted.hold_for_life) give_back_locked(want.wanted.resources);
-        owner->actor_holds.erase(lease);
+        if (auto hold = owner->actor_holds.find(lease); hold != owner->actor_holds.end()) {
+          give_back_locked(hold->second.amounts);
+          gpus_.give_back(hold->second.gpus, gpus);
+          owner->actor_holds.erase(hold);
+        }
       } else {
-        give_back_locked(want.wanted.resources);
+        release_lease_locked(*w);
       }
-      lease_reply no{.status = lease_status::failed, .reason = "could not start a worker: " + w->address};
-      granted->conn->reply(granted->request, encode_work(static_cast<work_kind>(granted->request.kind), no));
+      reply_lease(granted->conn, granted->request,
+                  {.status = lease_status::failed, .reason = "could not start a worker: " + w->address});
       workers_.erase(w->id);
       continue;
     }
@@ -331,28 +466,51 @@ void worker_pool::grant_what_fits_locked() {
   }
 }
 
+void worker_pool::release_lease_locked(worker& w) {
+  if (!w.lease_id) return;
+  if (w.blocked == 0)
+    give_back_locked(w.held);
+  else
+    give_back_locked([&] {  // its CPUs were lent out while it was blocked; the rest comes back now
+      auto rest = w.held;
+      rest.erase("CPU");
+      return rest;
+    }());
+  gpus_.give_back(w.gpus, amount_of(w.held, "GPU"));
+  w.held.clear();
+  w.blocked = 0;
+  w.lease_id = 0;
+  w.leased_to.clear();
+}
+
 void worker_pool::answer_ready_locked(worker& w) {
   for (auto& [granted, lease] : std::exchange(w.promised, {})) {
-    lease_reply yes{.status = lease_status::granted, .lease_id = lease, .worker_id = w.id, .worker_address = w.address};
-    granted->conn->reply(granted->request, encode_work(static_cast<work_kind>(granted->request.kind), yes));
+    reply_lease(granted->conn, granted->request,
+                {.status = lease_status::granted, .lease_id = lease, .worker_id = w.id, .worker_address = w.address});
   }
 }
 
-std::shared_ptr<worker_pool::worker> worker_pool::idle_worker_locked(client& owner, bool actor_host, bool dedicated) {
+std::shared_ptr<worker_pool::worker> worker_pool::idle_worker_locked(client& owner, bool actor_host, bool dedicated,
+                                                                      double gpus) {
   for (auto& [id, w] : workers_) {
     if (w->owner_id != owner.job_id || w->actor_host != actor_host) continue;
     if (actor_host && !dedicated && !w->dedicated) return w;  // the client's shared actor host, ready or not
-    if (!actor_host && w->lease_id == 0 && w->promised.empty()) return w;
+    if (actor_host || w->lease_id != 0 || !w->promised.empty()) continue;
+    // A worker sees only the GPUs it was started with: reuse it for the same number of them,
+    // if they are free, and never for a task that asked for none.
+    if (gpus <= 0 ? w->gpus.empty() : gpus_.take_these(w->gpus, gpus)) return w;
   }
   return nullptr;
 }
 
-std::shared_ptr<worker_pool::worker> worker_pool::spawn_locked(client& owner, bool actor_host, double cpus) {
+std::shared_ptr<worker_pool::worker> worker_pool::spawn_locked(client& owner, bool actor_host, double cpus,
+                                                                std::vector<std::string> gpus) {
   auto w = std::make_shared<worker>();
   w->id = random_id();
   w->owner = owner.conn ? clients_[owner.conn.get()] : nullptr;
   w->owner_id = owner.job_id;
   w->actor_host = actor_host;
+  w->gpus = std::move(gpus);
   w->spawned = clock::now();
   w->log_file = config_.logs / ("worker_" + w->id.substr(0, 8) + ".log");
   worker_launch launch{.executable = owner.executable,
@@ -363,7 +521,9 @@ std::shared_ptr<worker_pool::worker> worker_pool::spawn_locked(client& owner, bo
                        .log_file = w->log_file,
                        .cpus = cpus,
                        .head_address = config_.head_address,
-                       .ns = owner.ns};
+                       .ns = owner.ns,
+                       .tcp_host = config_.node_ip,
+                       .gpu_ids = w->gpus};
   auto pid = spawn_worker(launch);
   workers_[w->id] = w;
   if (!pid) {
@@ -380,13 +540,12 @@ std::shared_ptr<worker_pool::worker> worker_pool::spawn_locked(client& owner, bo
 void worker_pool::forget_worker_locked(std::shared_ptr<worker> w, const std::string& why) {
   if (!workers_.erase(w->id)) return;
   if (w->pid > 0) unreaped_.push_back(w->pid);  // killed or exiting: the reaper waits for it
-  if (w->lease_id && w->blocked == 0) give_back_locked(w->held);
-  for (auto& [granted, lease] : std::exchange(w->promised, {})) {
-    lease_reply no{.status = lease_status::failed,
-                   .reason = "the worker started for this lease " + why + " before it was ready (its log: " +
-                             w->log_file.string() + ")"};
-    granted->conn->reply(granted->request, encode_work(static_cast<work_kind>(granted->request.kind), no));
-  }
+  release_lease_locked(*w);
+  for (auto& [granted, lease] : std::exchange(w->promised, {}))
+    reply_lease(granted->conn, granted->request,
+                {.status = lease_status::failed,
+                 .reason = "the worker started for this lease " + why + " before it was ready (its log: " +
+                           w->log_file.string() + ")"});
   if (w->conn) w->conn->close("the worker " + why);
   // A worker that was killed cannot remove its socket file; an exiting one no longer needs it.
   std::error_code ec;
@@ -400,7 +559,7 @@ bool worker_pool::fits_locked(const resource_map& r) const {
     auto it = available_.find(name);
     if (it == available_.end() || it->second + 1e-9 < amount) return false;
   }
-  return true;
+  return gpus_.can_take(amount_of(r, "GPU"));
 }
 
 void worker_pool::take_locked(const resource_map& r) {
@@ -432,6 +591,10 @@ void worker_pool::reap_until_stopped() {
     std::erase_if(unreaped_, [](pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) != 0; });
     for (auto& [w, why] : gone) forget_worker_locked(w, why);
     if (!gone.empty()) grant_what_fits_locked();
+    if (!waiting_.empty()) {
+      refresh_view_locked();
+      spill_waiting_locked();
+    }
   }
 }
 

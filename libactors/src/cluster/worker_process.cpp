@@ -1,5 +1,7 @@
 #include "cluster/worker_process.hpp"
 
+#include "cluster/gpu_slots.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 
@@ -30,7 +32,7 @@ actors::expected<pid_t, std::string> spawn_worker(const worker_launch& launch) {
     std::string_view v(*e);
     if (v.starts_with("ACTORS_WORKER_") || v.starts_with("ACTORS_ADDRESS=") || v.starts_with("ACTORS_TOKEN") ||
         v.starts_with("OMP_NUM_THREADS=") || v.starts_with("MKL_NUM_THREADS=") ||
-        v.starts_with("OPENBLAS_NUM_THREADS="))
+        v.starts_with("OPENBLAS_NUM_THREADS=") || v.starts_with("CUDA_VISIBLE_DEVICES="))
       continue;
     env.emplace_back(v);
   }
@@ -39,6 +41,9 @@ actors::expected<pid_t, std::string> spawn_worker(const worker_launch& launch) {
   if (!launch.head_address.empty()) env.push_back("ACTORS_WORKER_HEAD=" + launch.head_address);
   env.push_back("ACTORS_WORKER_NAMESPACE=" + launch.ns);
   env.push_back("ACTORS_WORKER_SOCKET=" + launch.listen_socket);
+  if (!launch.tcp_host.empty()) env.push_back("ACTORS_WORKER_TCP_HOST=" + launch.tcp_host);
+  // Only the lease's GPUs: a task that asked for none must not grab a device another task holds.
+  env.push_back("CUDA_VISIBLE_DEVICES=" + gpu_slots::visible_devices(launch.gpu_ids));
   env.push_back("ACTORS_TOKEN_FILE=" + launch.token_file.string());
   env.push_back("ACTORS_WORKER_CPUS=" + std::to_string(launch.cpus));
   for (const char* name : {"OMP_NUM_THREADS=", "MKL_NUM_THREADS=", "OPENBLAS_NUM_THREADS="})

@@ -6,14 +6,17 @@
 ///     ACTORS_WORKER_ID       the id the node manager knows the worker by
 ///     ACTORS_WORKER_NODE     the node manager's address (unix:...), where the worker registers
 ///     ACTORS_WORKER_SOCKET   the Unix socket path the worker listens on for its clients
+///     ACTORS_WORKER_TCP_HOST the node's IP: the worker listens there too, for other hosts
 ///     ACTORS_TOKEN_FILE      the cluster token (a 0600 file), for both connections
 ///     ACTORS_WORKER_CPUS     the CPU share of its lease; OMP/MKL/OpenBLAS threads are set to it
+///     CUDA_VISIBLE_DEVICES   the GPUs of its lease, and none for a worker without
 #include <actors/expected.hpp>
 
 #include <sys/types.h>
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace actors::cluster {
 
@@ -27,6 +30,8 @@ struct worker_launch {
   double cpus = 1;
   std::string head_address;   // tcp://host:port: named actors and nodes() inside workers
   std::string ns;             // its client's namespace
+  std::string tcp_host;       // the node's IP, where it also listens ("" : Unix socket only)
+  std::vector<std::string> gpu_ids;  // the devices it may use
 };
 
 /// 32 random hex digits: the ids of nodes, workers and drivers.
