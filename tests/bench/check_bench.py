@@ -11,7 +11,8 @@ import math
 import subprocess
 import sys
 
-WANTED = ["single_client_put_calls", "single_client_get_calls", "init_shutdown_s", "get_view_small_us"]
+WANTED = ["single_client_put_calls", "single_client_get_calls", "init_shutdown_s", "get_view_small_us",
+          "object_transfer_gigabytes"]
 
 
 def fail(message):

@@ -33,7 +33,10 @@ void large_objects(context& ctx);
 void tasks_queued_1m(context& ctx);
 void init_shutdown_s(context& ctx);
 
-// head_start.cpp: `actors start --head` until it serves (the actors command beside this program)
+// other_programs.cpp: measured by the project's other programs, found beside this one.
+// head_start_s: `actors start --head` until it serves.
 void head_start_s(context& ctx);
+// object_transfer_gigabytes, raw_tcp_gigabytes, object_transfer_vs_raw_tcp: actors-transfer-bench.
+void object_transfer(context& ctx);
 
 }  // namespace actors_bench
