@@ -2,6 +2,7 @@
 
 #include "call_errors.hpp"
 #include "cluster/work_protocol.hpp"
+#include "cluster/executables.hpp"
 #include "cluster/reach.hpp"
 #include "object_exchange.hpp"
 #include "head_link.hpp"
@@ -17,7 +18,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <deque>
 #include <future>
 #include <map>
@@ -31,6 +31,8 @@ using namespace std::chrono_literals;
 namespace wire = actors::cluster;
 
 constexpr auto register_timeout = 10s;
+// Registering may include the node pulling this program (hundreds of MB in a sanitizer build).
+constexpr auto register_with_program_timeout = 300s;
 // A lease request waits at the node manager until resources are free, which may take as long
 // as the tasks ahead of it run; the timeout only bounds a node manager that never answers.
 constexpr auto lease_timeout = std::chrono::hours(24);
@@ -73,10 +75,15 @@ T answer_or_why(const net::result<net::frame>& reply, const std::string& what) {
   return answer;
 }
 
-std::string executable_path() {
-  std::error_code ec;
-  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : p.string();
+/// What a node manager asks of its clients: their program, when it lacks it (executables.hpp).
+void serve_node_manager(const net::connection_ptr& c, net::frame&& f) {
+  if (f.kind != static_cast<std::uint16_t>(wire::work_kind::fetch_executable))
+    return c->close("a node manager sent " + wire::kind_name(f.kind) + ", which clients do not serve");
+  try {
+    wire::answer_executable_request(c, f);
+  } catch (const error& e) {
+    c->close(std::string("malformed fetch_executable: ") + e.what());
+  }
 }
 
 }  // namespace
@@ -198,19 +205,23 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     if (!address) throw error("actors: bad node manager address '" + options.node_address + "'");
     net::handlers h;
     std::weak_ptr<impl> weak = weak_from_this();
+    h.on_frame = serve_node_manager;
     h.on_closed = [weak](const net::connection_ptr&, const net::error& why) {
       if (auto self = weak.lock()) self->on_node_closed(why.message);
     };
     auto c = net::connect(io.context(), *address, token, h).get();
     if (!c) throw error("actors: cannot reach the node manager at " + options.node_address + ": " + to_string(c.error()));
     node = *c;
+    auto program = wire::own_executable();
     wire::client_hello hello{.role = options.is_worker ? wire::client_role::worker : wire::client_role::driver,
                              .client_id = options.client_id,
                              .pid = ::getpid(),
-                             .executable = executable_path(),
+                             .executable = program.path,
                              .listen_address = options.listen_address,
-                             .ns = options.ns};
-    auto reply = node->request(wire::encode_work(wire::work_kind::register_client, hello), register_timeout).get();
+                             .ns = options.ns,
+                             .executable_size = program.size,
+                             .executable_mtime_ns = program.mtime_ns};
+    auto reply = node->request(wire::encode_work(wire::work_kind::register_client, hello), register_with_program_timeout).get();
     if (!reply) throw error("actors: the node manager did not register this process: " + to_string(reply.error()));
     auto answer = wire::decode_work<wire::client_registered>(*reply);
     if (!answer.accepted) throw error("actors: the node manager refused this process: " + answer.reason);
@@ -241,6 +252,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       return;
     }
     net::handlers h;
+    h.on_frame = serve_node_manager;
     h.on_closed = [weak, address](const net::connection_ptr& c, const net::error&) {
       auto self = weak.lock();
       if (!self) return;
@@ -248,16 +260,19 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       if (auto it = self->managers.find(address); it != self->managers.end() && it->second.conn == c)
         it->second.conn = nullptr;
     };
+    auto program = wire::own_executable();
     wire::client_hello hello{.role = wire::client_role::driver,
                              .client_id = options.client_id,
                              .pid = ::getpid(),
-                             .executable = executable_path(),
+                             .executable = program.path,
                              .ns = options.ns,
-                             .job_id = job_id};
+                             .job_id = job_id,
+                             .executable_size = program.size,
+                             .executable_mtime_ns = program.mtime_ns};
     net::connect(io.context(), *parsed, token, h, {}, [finish, hello](net::result<net::connection_ptr> c) {
       if (!c) return finish(nullptr, to_string(c.error()));
       auto conn = *c;
-      conn->request(wire::encode_work(wire::work_kind::register_client, hello), register_timeout,
+      conn->request(wire::encode_work(wire::work_kind::register_client, hello), register_with_program_timeout,
                     [finish, conn](net::result<net::frame> reply) {
                       auto answer = answer_or_why<wire::client_registered>(reply, "the node manager");
                       if (answer.accepted) return finish(conn, "");

@@ -11,6 +11,7 @@ finally block, and every wait is bounded. docs/cluster.md, "The network-namespac
 
 Usage: netns_test.py /path/to/actors [/path/to/cluster_api_test]
 """
+import hashlib
 import json
 import os
 import re
@@ -286,8 +287,9 @@ def start_cluster(c):
     c.ids["h2"], _ = c.start_block(1, "node-h2", "--address", c.head_address, "--node-ip", bed.ip_of(1),
                                    "--temp-dir", c.h2_dir, "--token-file", os.path.join(c.h2_dir, "token"),
                                    *H2_FLAGS)
+    c.h3_dir = c.temp_dir(2, "node")
     c.ids["h3"], _ = c.start_block(2, "node-h3", "--address", c.head_address, "--temp-dir",
-                                   c.temp_dir(2, "node"), *H3_FLAGS, env={"ACTORS_TOKEN": c.token})
+                                   c.h3_dir, *H3_FLAGS, env={"ACTORS_TOKEN": c.token})
     return f"head {c.ids['head'][:8]} on h1, nodes {c.ids['h2'][:8]} on h2 and {c.ids['h3'][:8]} on h3"
 
 
@@ -394,10 +396,21 @@ def driver_places_work_across_hosts(c):
     on h3, and an actor on h3 is called from a task on h2 — every hop over TCP between hosts."""
     if not DRIVER:
         return "placement across hosts: no driver program given (second argument); not checked"
-    p = c.run_driver(DRIVER, "--test-suite=netns hosts")
+    # A copy that deletes itself once started: no host finds the program by its path (as when
+    # hosts share no filesystem), so each node must pull it from the driver by content hash.
+    copy = os.path.join(c.work, "driver-copy")
+    shutil.copy2(DRIVER, copy)
+    with open(copy, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    p = c.run_driver(copy, "--delete-own-executable", "--test-suite=netns hosts")
     check(p.returncode == 0, f"the driver failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
     check("1 passed" in p.stdout, f"the driver ran no case:\n{p.stdout[-2000:]}")
-    return "placement by custom resource and values across hosts: the driver's checks passed"
+    check(not os.path.exists(copy), "the driver did not delete its own program")
+    for name, temp in (("h1", c.head_dir), ("h2", c.h2_dir), ("h3", c.h3_dir)):
+        cached = os.path.join(temp, "executables", digest)
+        check(os.path.isfile(cached), f"{name}'s node did not cache the pulled program as {cached}")
+    return ("placement by custom resource and values across hosts: the driver's checks passed; "
+            "each host pulled its program by hash")
 
 
 STEPS = [start_cluster, status_shows_each_host, tokens_are_checked, driver_places_work_across_hosts,

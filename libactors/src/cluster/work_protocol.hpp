@@ -39,6 +39,7 @@ enum class work_kind : std::uint16_t {
   release_handle = 293,   // either way (one-way): one lent handle of that actor is dropped
   worker_blocked = 294,   // worker → node manager (one-way): its task waits in get(); lend its CPU
   worker_unblocked = 295, // worker → node manager (one-way): it runs again; take the CPU back
+  fetch_executable = 296, // node manager → client: its program's hash, or its bytes (executables.hpp)
 };
 
 enum class client_role : std::uint8_t { driver = 0, worker = 1 };
@@ -54,8 +55,13 @@ struct client_hello {
   // own after a spillback (a worker of that job submitting nested tasks, or the driver itself);
   // empty: the node manager knows (a driver is its own job; its workers belong to its job).
   std::string job_id;
+  // The program's size and modification time: a node runs `executable` only if its file there
+  // matches; else it pulls the program by content hash (executables.hpp).
+  std::int64_t executable_size = -1;
+  std::int64_t executable_mtime_ns = -1;
 };
-ACTORS_SERIALIZABLE(client_hello, role, client_id, pid, executable, listen_address, ns, job_id)
+ACTORS_SERIALIZABLE(client_hello, role, client_id, pid, executable, listen_address, ns, job_id, executable_size,
+                    executable_mtime_ns)
 
 struct client_registered {
   bool accepted = false;

@@ -1,5 +1,6 @@
 #include "cluster/worker_pool.hpp"
 
+#include "cluster/executables.hpp"
 #include "cluster/reach.hpp"
 #include "cluster/worker_process.hpp"
 #include "transport/connection.hpp"
@@ -15,6 +16,8 @@ namespace actors::cluster {
 namespace {
 using clock = std::chrono::steady_clock;
 constexpr auto reap_interval = std::chrono::milliseconds(50);
+// A client's program, hashed or sent whole (hundreds of MB for a sanitizer build on a slow link).
+constexpr auto executable_timeout = std::chrono::seconds(300);
 
 std::string describe_exit(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
@@ -199,6 +202,61 @@ void worker_pool::serve(const net::connection_ptr& c, net::frame&& f) {
 
 void worker_pool::register_client(const net::connection_ptr& c, const net::frame& f) {
   auto hello = decode_work<client_hello>(f);
+  auto request = reply_stub(f);
+  executable_identity program{hello.executable, hello.executable_size, hello.executable_mtime_ns};
+  // A driver (or a client spilled here) whose program is not on this host as it announced it:
+  // get it by content hash first; its workers run from the copy.
+  if (hello.role == client_role::driver && !same_file_here(program))
+    return pull_executable(c, request, std::move(hello));
+  admit(c, *request, hello, hello.executable);
+}
+
+void worker_pool::pull_executable(const net::connection_ptr& c, std::shared_ptr<const net::frame> request,
+                                  client_hello hello) {
+  auto refuse = [this, c, request](const std::string& why) {
+    log(net::log_level::warning, "worker pool: cannot get the program of client " + c->peer() + ": " + why);
+    c->reply(*request, encode_work(work_kind::register_client,
+                                   client_registered{false, "this node cannot get your program: " + why, config_.node_id}));
+  };
+  auto hash_reply = [this, c, request, hello, refuse](net::result<net::frame> reply) mutable {
+    if (!reply) return refuse("no answer to fetch_executable: " + to_string(reply.error()));
+    auto answer = decode_work<executable_reply>(*reply);
+    if (answer.sha256.empty()) return refuse(answer.reason);
+    if (auto cached = cached_executable(config_.executable_cache, answer.sha256))
+      return admit(c, *request, hello, cached->string());
+    log(net::log_level::info, "worker pool: pulling the program " + hello.executable + " (sha256 " +
+                                  answer.sha256.substr(0, 12) + ") from client " + hello.client_id.substr(0, 8));
+    c->request(encode_work(work_kind::fetch_executable, executable_request{.with_bytes = true}), executable_timeout,
+               [this, c, request, hello, refuse, hash = answer.sha256](net::result<net::frame> reply) mutable {
+                 if (!reply) return refuse("the program did not arrive: " + to_string(reply.error()));
+                 std::span<const std::byte> bytes;
+                 executable_reply got;
+                 try {
+                   got = decode_work<executable_reply>(*reply, &bytes);
+                 } catch (const actors::error& e) {
+                   return refuse(std::string("a malformed answer: ") + e.what());
+                 }
+                 std::string why = got.reason;
+                 auto stored = got.sha256 == hash ? cache_executable(config_.executable_cache, hash, bytes, why)
+                                                  : std::nullopt;
+                 if (!stored) return refuse(why.empty() ? "the program's hash changed" : why);
+                 log(net::log_level::info, "worker pool: cached " + std::to_string(bytes.size()) + " bytes as " +
+                                               stored->string());
+                 admit(c, *request, hello, stored->string());
+               });
+  };
+  c->request(encode_work(work_kind::fetch_executable, executable_request{}), executable_timeout,
+             [hash_reply, refuse](net::result<net::frame> reply) mutable {
+               try {
+                 hash_reply(std::move(reply));
+               } catch (const actors::error& e) {
+                 refuse(std::string("a malformed answer: ") + e.what());
+               }
+             });
+}
+
+void worker_pool::admit(const net::connection_ptr& c, const net::frame& request, const client_hello& hello,
+                        const std::string& runnable) {
   client_registered answer{.accepted = true, .node_id = config_.node_id};
   // A driver is its own job; a client sent here by a spillback names the job it works for.
   std::string job = hello.job_id.empty() ? hello.client_id : hello.job_id;
@@ -221,7 +279,7 @@ void worker_pool::register_client(const net::connection_ptr& c, const net::frame
     cl->id = hello.client_id;
     cl->job_id = job;
     cl->role = hello.role;
-    cl->executable = hello.executable;
+    cl->executable = runnable;
     cl->ns = hello.ns;
     cl->conn = c;
     clients_[c.get()] = cl;
@@ -229,10 +287,10 @@ void worker_pool::register_client(const net::connection_ptr& c, const net::frame
     if (hello.role == client_role::driver)
       log(net::log_level::info, "worker pool: " + std::string(job == hello.client_id ? "driver " : "client ") +
                                     hello.client_id.substr(0, 8) + " (pid " + std::to_string(hello.pid) + ", " +
-                                    hello.executable + (job == hello.client_id ? "" : ", job " + job.substr(0, 8)) +
+                                    runnable + (job == hello.client_id ? "" : ", job " + job.substr(0, 8)) +
                                     ") connected");
   }
-  c->reply(f, encode_work(work_kind::register_client, answer));
+  c->reply(request, encode_work(work_kind::register_client, answer));
 }
 
 void worker_pool::request_lease(const net::connection_ptr& c, const net::frame& f, bool actor) {

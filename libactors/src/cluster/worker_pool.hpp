@@ -58,6 +58,7 @@ struct worker_pool_config {
   std::filesystem::path token_file; // what workers read the token from
   std::filesystem::path logs;       // worker_<id8>.log files go here
   std::filesystem::path sockets;    // worker_<id8>.sock files go here
+  std::filesystem::path executable_cache;  // programs pulled from clients, by SHA-256
   std::string node_id;
   std::string head_address;         // tcp://host:port, handed to workers
   resource_map total;
@@ -99,6 +100,11 @@ class worker_pool {
     return config_.sockets / ("worker_" + id.substr(0, 8) + ".sock");
   }
   void register_client(const net::connection_ptr& c, const net::frame& f);
+  /// Gets the client's program by content hash (executables.hpp), then admits it.
+  void pull_executable(const net::connection_ptr& c, std::shared_ptr<const net::frame> request, client_hello hello);
+  /// Registers the client, whose workers run `runnable`, and answers its register_client.
+  void admit(const net::connection_ptr& c, const net::frame& request, const client_hello& hello,
+             const std::string& runnable);
   void request_lease(const net::connection_ptr& c, const net::frame& f, bool actor);
   void return_lease(const net::connection_ptr& c, const net::frame& f);
   void worker_blocked(const net::connection_ptr& c, bool blocked);
