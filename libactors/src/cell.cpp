@@ -3,6 +3,7 @@
 #include "blocking.hpp"
 #include "exception_copy.hpp"
 #include "futex.hpp"
+#include "spin_policy.hpp"
 
 #include <array>
 #include <mutex>
@@ -16,10 +17,6 @@ std::mutex& lock_for(const cell* c) noexcept {
   static std::array<std::mutex, 64> locks;
   return locks[(reinterpret_cast<std::uintptr_t>(c) >> 6) % locks.size()];
 }
-
-// How long a waiter spins before it sleeps: on this kind of VM waking a sleeping thread costs
-// ~40 µs, far more than most tasks take.
-constexpr auto spin_time = std::chrono::microseconds(30);
 
 }  // namespace
 
@@ -64,7 +61,7 @@ void cell::on_complete(std::function<void()> fn) {
 
 bool cell::wait(std::optional<clock::time_point> deadline) noexcept {
   if (complete()) return true;
-  auto spin_until = clock::now() + spin_time;
+  auto spin_until = clock::now() + wait_spin();  // spin_policy.hpp
   if (deadline && *deadline < spin_until) spin_until = *deadline;
   for (unsigned i = 1;; ++i) {
     if (complete()) return true;

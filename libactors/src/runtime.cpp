@@ -7,6 +7,7 @@
 #include "head_link.hpp"
 #include "control_service.hpp"
 #include "log.hpp"
+#include "spin_policy.hpp"
 #include "object_exchange.hpp"
 #include "resources.hpp"
 
@@ -74,6 +75,7 @@ class arena_buffer final : public byte_buffer {
 
 runtime::runtime(const config& cfg, bool embedded_store)
     : session_(random_session()), ns_(cfg.ns.empty() ? "default" : cfg.ns) {
+  set_spin_policy(spin_policy::embedded);  // until attach_cluster says results come from elsewhere
   node_id_ = object_store::to_string(object_id{session_, 0}).substr(0, 16);
   auto ram = physical_memory_bytes();
   std::uint64_t store_bytes = cfg.object_store_memory ? cfg.object_store_memory : ram / 10 * 3;
@@ -186,7 +188,10 @@ std::shared_ptr<byte_buffer> runtime::allocate(std::size_t bytes) {
   return std::make_shared<heap_buffer>(bytes);
 }
 
-void runtime::attach_cluster(std::unique_ptr<cluster_client> client) { cluster_ = std::move(client); }
+void runtime::attach_cluster(std::unique_ptr<cluster_client> client) {
+  set_spin_policy(spin_policy::cluster);  // results now come from other processes
+  cluster_ = std::move(client);
+}
 
 void runtime::attach_head(std::unique_ptr<head_link> head) { head_ = std::move(head); }
 

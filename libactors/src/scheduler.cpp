@@ -2,6 +2,7 @@
 
 #include "blocking.hpp"
 #include "futex.hpp"
+#include "spin_policy.hpp"
 #include "log.hpp"
 
 #include <algorithm>
@@ -13,9 +14,8 @@ namespace {
 
 // Beyond this many threads, resource-free jobs wait for a thread instead of starting one.
 constexpr std::size_t max_threads = 1024;
-// An idle thread spins this long before it sleeps (a wake-up costs ~40 µs on these VMs) and
-// exits after sleeping this long, if more threads than CPUs are idle.
-constexpr auto idle_spin = std::chrono::microseconds(50);
+// An idle thread spins for idle_spin() before it sleeps (spin_policy.hpp) and exits after
+// sleeping this long, if more threads than CPUs are idle.
 constexpr auto idle_exit = std::chrono::seconds(5);
 
 constexpr std::uint32_t wake_idle = 0, wake_notified = 1, wake_sleeping = 2;
@@ -309,7 +309,7 @@ void scheduler::worker_main(worker* w) {
     // the bound, hundreds of threads started for a burst of actor calls spun at once and
     // halved actors_created_per_s.
     if (spinning_.fetch_add(1, std::memory_order_acq_rel) < max_spinners_) {
-      auto spin_until = std::chrono::steady_clock::now() + idle_spin;
+      auto spin_until = std::chrono::steady_clock::now() + idle_spin();
       for (unsigned i = 1; w->wake.load(std::memory_order_acquire) == wake_idle; ++i) {
         spin_pause();
         if (i % 64 == 0 && std::chrono::steady_clock::now() >= spin_until) break;
