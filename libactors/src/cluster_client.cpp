@@ -212,15 +212,8 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     auto c = net::connect(io.context(), *address, token, h).get();
     if (!c) throw error("actors: cannot reach the node manager at " + options.node_address + ": " + to_string(c.error()));
     node = *c;
-    auto program = wire::own_executable();
-    wire::client_hello hello{.role = options.is_worker ? wire::client_role::worker : wire::client_role::driver,
-                             .client_id = options.client_id,
-                             .pid = ::getpid(),
-                             .executable = program.path,
-                             .listen_address = options.listen_address,
-                             .ns = options.ns,
-                             .executable_size = program.size,
-                             .executable_mtime_ns = program.mtime_ns};
+    auto hello = hello_as(options.is_worker ? wire::client_role::worker : wire::client_role::driver);
+    hello.listen_address = options.listen_address;
     auto reply = node->request(wire::encode_work(wire::work_kind::register_client, hello), register_with_program_timeout).get();
     if (!reply) throw error("actors: the node manager did not register this process: " + to_string(reply.error()));
     auto answer = wire::decode_work<wire::client_registered>(*reply);
@@ -260,15 +253,8 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       if (auto it = self->managers.find(address); it != self->managers.end() && it->second.conn == c)
         it->second.conn = nullptr;
     };
-    auto program = wire::own_executable();
-    wire::client_hello hello{.role = wire::client_role::driver,
-                             .client_id = options.client_id,
-                             .pid = ::getpid(),
-                             .executable = program.path,
-                             .ns = options.ns,
-                             .job_id = job_id,
-                             .executable_size = program.size,
-                             .executable_mtime_ns = program.mtime_ns};
+    auto hello = hello_as(wire::client_role::driver);
+    hello.job_id = job_id;  // on another node: a client of this job
     net::connect(io.context(), *parsed, token, h, {}, [finish, hello](net::result<net::connection_ptr> c) {
       if (!c) return finish(nullptr, to_string(c.error()));
       auto conn = *c;
@@ -292,6 +278,18 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       std::lock_guard lock(self->mu);
       if (!self->stopped) fn();
     });
+  }
+
+  /// How this process introduces itself to a node manager.
+  wire::client_hello hello_as(wire::client_role role) const {
+    auto program = wire::own_executable();
+    return {.role = role,
+            .client_id = options.client_id,
+            .pid = ::getpid(),
+            .executable = program.path,
+            .ns = options.ns,
+            .executable_size = program.size,
+            .executable_mtime_ns = program.mtime_ns};
   }
 
   void on_node_closed(const std::string& why) {

@@ -247,7 +247,7 @@ void serve_as_worker(runtime& rt) {
     // Clients reach it on its node through the Unix socket, from other hosts over TCP at the
     // node's IP; its address names both (cluster/reach.hpp), and each client picks.
     std::string tcp_host = std::getenv("ACTORS_WORKER_TCP_HOST") ? std::getenv("ACTORS_WORKER_TCP_HOST") : "";
-    auto tcp_where = net::parse_address("tcp://" + (tcp_host.find(':') == std::string::npos ? tcp_host : "[" + tcp_host + "]") + ":0");
+    auto tcp_where = net::parse_address(cluster::tcp_any_port(tcp_host));
     if (!tcp_host.empty() && !tcp_where) throw error("actors worker: bad TCP host " + tcp_host);
     net::io_pool io(1);
     // The service needs the address, known once both listeners are open; a client that comes

@@ -67,12 +67,8 @@ bool same_file_here(const executable_identity& id) {
 }
 
 std::optional<std::string> sha256_of_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  digest d;
-  std::array<char, 1 << 16> buf;
-  while (in.read(buf.data(), buf.size()) || in.gcount() > 0) d.add(buf.data(), static_cast<std::size_t>(in.gcount()));
-  return d.hex();
+  auto bytes = read_all(p);
+  return bytes ? std::optional(sha256_of(*bytes)) : std::nullopt;
 }
 
 std::string sha256_of(std::span<const std::byte> bytes) {
@@ -119,25 +115,22 @@ std::optional<std::filesystem::path> cache_executable(const std::filesystem::pat
 
 void answer_executable_request(const net::connection_ptr& c, const net::frame& request) {
   auto want = decode_work<executable_request>(request);
-  // Hashing a large program takes a while: once per process, and only when a node asks.
-  static std::once_flag once;
-  static std::optional<std::string> hash;
-  std::call_once(once, [] { hash = sha256_of_file(self_exe); });
   executable_reply answer;
   std::vector<std::byte> bytes;
-  if (!hash) {
-    answer.reason = "cannot read " + own_executable().path;
-  } else if (want.with_bytes) {
-    auto read = read_all(self_exe);
-    if (read && sha256_of(*read) == *hash) {
-      answer.sha256 = *hash;
+  if (want.with_bytes) {
+    // The hash of exactly the bytes sent: the node checks it against the one it asked for.
+    if (auto read = read_all(self_exe)) {
+      answer.sha256 = sha256_of(*read);
       bytes = std::move(*read);
-    } else {
-      answer.reason = "cannot read " + own_executable().path + " whole";
     }
   } else {
-    answer.sha256 = *hash;
+    // Hashing a large program takes a while: once per process, and only when a node asks.
+    static std::once_flag once;
+    static std::optional<std::string> hash;
+    std::call_once(once, [] { hash = sha256_of_file(self_exe); });
+    answer.sha256 = hash.value_or("");
   }
+  if (answer.sha256.empty()) answer.reason = "cannot read " + own_executable().path;
   c->reply(request, encode_work(work_kind::fetch_executable, answer, std::move(bytes)));
 }
 

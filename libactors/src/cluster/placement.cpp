@@ -7,23 +7,22 @@ namespace actors::cluster {
 namespace {
 constexpr double epsilon = 1e-9;
 
+}  // namespace
+
 double amount_of(const resource_map& r, const std::string& name) {
   auto it = r.find(name);
   return it == r.end() ? 0.0 : it->second;
 }
-}  // namespace
 
-bool could_ever_fit(const resource_map& want, const node_load& node) {
+bool fits_in(const resource_map& want, const resource_map& available) {
   for (const auto& [name, amount] : want)
-    if (amount > 0 && amount_of(node.total, name) + epsilon < amount) return false;
+    if (amount > 0 && amount_of(available, name) + epsilon < amount) return false;
   return true;
 }
 
-bool fits_now(const resource_map& want, const node_load& node) {
-  for (const auto& [name, amount] : want)
-    if (amount > 0 && amount_of(node.available, name) + epsilon < amount) return false;
-  return true;
-}
+bool could_ever_fit(const resource_map& want, const node_load& node) { return fits_in(want, node.total); }
+
+bool fits_now(const resource_map& want, const node_load& node) { return fits_in(want, node.available); }
 
 double utilisation(const resource_map& want, const node_load& node) {
   double busiest = 0;

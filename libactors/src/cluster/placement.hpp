@@ -37,6 +37,10 @@ struct placement {
 
 inline constexpr double spread_threshold = 0.5;
 
+/// How much of `name` `r` names (0 if none).
+double amount_of(const resource_map& r, const std::string& name);
+/// True when `available` has at least `want` of every resource it asks for.
+bool fits_in(const resource_map& want, const resource_map& available);
 /// True when `node` has at least `want` of every resource it asks for (free or not).
 bool could_ever_fit(const resource_map& want, const node_load& node);
 /// True when `want` fits in what `node` has free.

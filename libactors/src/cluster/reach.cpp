@@ -41,6 +41,10 @@ std::string both_ways(const std::string& unix_address, const std::string& tcp_ad
   return unix_address + separator + tcp_address;
 }
 
+std::string tcp_any_port(const std::string& host) {
+  return "tcp://" + (host.find(':') == std::string::npos ? host : "[" + host + "]") + ":0";
+}
+
 bool is_local_host(const std::string& host) {
   if (host.starts_with("127.") || host == "::1" || host == "localhost") return true;
   // Interfaces do not change under a running node often enough to re-read them per dial;

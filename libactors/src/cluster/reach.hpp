@@ -23,6 +23,9 @@ std::string both_ways(const std::string& unix_address, const std::string& tcp_ad
 /// otherwise the TCP side.
 std::string nearest_way(std::string_view alternatives);
 
+/// "tcp://<host>:0" (an IPv6 host in brackets): where a listener at `host` takes any free port.
+std::string tcp_any_port(const std::string& host);
+
 /// True when `host` (a literal IPv4/IPv6 address) is configured on an interface of this
 /// process's network namespace, loopback included.
 bool is_local_host(const std::string& host);

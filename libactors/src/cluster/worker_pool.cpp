@@ -31,11 +31,6 @@ std::string describe(const resource_map& r) {
   return s + "}";
 }
 
-double amount_of(const resource_map& r, const char* name) {
-  auto it = r.find(name);
-  return it == r.end() ? 0.0 : it->second;
-}
-
 // What a task blocked in get() lends out: its CPUs, not its GPUs or custom resources, which it
 // may still be using (as in Ray).
 resource_map lendable(const resource_map& held) {
@@ -125,8 +120,7 @@ net::result<void> worker_pool::start() {
   if (!l) return actors::unexpected<net::error>(l.error());
   listener_ = *l;
   if (!config_.node_ip.empty()) {
-    auto host = config_.node_ip.find(':') == std::string::npos ? config_.node_ip : "[" + config_.node_ip + "]";
-    auto tcp = net::parse_address("tcp://" + host + ":0");
+    auto tcp = net::parse_address(tcp_any_port(config_.node_ip));
     if (!tcp) return actors::unexpected<net::error>(tcp.error());
     auto t = net::listener::open(io_->context(), *tcp, config_.token, h, o);
     if (!t) {
@@ -526,14 +520,8 @@ void worker_pool::grant_what_fits_locked() {
 
 void worker_pool::release_lease_locked(worker& w) {
   if (!w.lease_id) return;
-  if (w.blocked == 0)
-    give_back_locked(w.held);
-  else
-    give_back_locked([&] {  // its CPUs were lent out while it was blocked; the rest comes back now
-      auto rest = w.held;
-      rest.erase("CPU");
-      return rest;
-    }());
+  give_back_locked(w.held);
+  if (w.blocked > 0) take_locked(lendable(w.held));  // lent out while it was blocked: back already
   gpus_.give_back(w.gpus, amount_of(w.held, "GPU"));
   w.held.clear();
   w.blocked = 0;
@@ -612,12 +600,7 @@ void worker_pool::forget_worker_locked(std::shared_ptr<worker> w, const std::str
 }
 
 bool worker_pool::fits_locked(const resource_map& r) const {
-  for (const auto& [name, amount] : r) {
-    if (amount <= 0) continue;
-    auto it = available_.find(name);
-    if (it == available_.end() || it->second + 1e-9 < amount) return false;
-  }
-  return gpus_.can_take(amount_of(r, "GPU"));
+  return fits_in(r, available_) && gpus_.can_take(amount_of(r, "GPU"));
 }
 
 void worker_pool::take_locked(const resource_map& r) {
