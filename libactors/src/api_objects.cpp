@@ -33,6 +33,11 @@ std::shared_ptr<byte_buffer> allocate_buffer(std::size_t bytes) {
   throw error("actors: actors::init() has not been called");
 }
 
+std::shared_ptr<byte_buffer> allocate_array_buffer(std::size_t count, std::size_t element_size) {
+  if (auto* rt = current_runtime()) return rt->allocate_array(count, element_size);
+  throw error("actors: actors::init() has not been called");
+}
+
 std::vector<bool> wait_cells(std::span<cell* const> cells, std::size_t num_returns,
                              std::optional<clock::time_point> deadline) {
   auto count_ready = [&] {

@@ -5,6 +5,8 @@
 #include "cluster/executables.hpp"
 #include "cluster/reach.hpp"
 #include "object_exchange.hpp"
+#include "runtime.hpp"
+#include "store_client.hpp"
 #include "head_link.hpp"
 #include "log.hpp"
 #include "transport/address.hpp"
@@ -180,6 +182,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   net::connection_ptr node;
   std::string node_id;
   std::string job_id;  // the driver whose job this is, as the own node manager says
+  cluster_client::store_place store;  // the node's shared store, as its manager says
 
   std::mutex mu;
   bool stopped = false;
@@ -220,6 +223,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     if (!answer.accepted) throw error("actors: the node manager refused this process: " + answer.reason);
     node_id = answer.node_id;
     job_id = answer.job_id.empty() ? options.client_id : answer.job_id;
+    store = {answer.store_segment, answer.store_address};
   }
 
   /// Runs `use` with a registered connection to the node manager at `address` (another node,
@@ -765,7 +769,9 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       call = std::move(it->second);
       calls.erase(it);
     }
-    if (header.outcome == wire::call_outcome::ok) {
+    if (header.outcome == wire::call_outcome::ok && !header.stored.empty() && !call.is_factory) {
+      take_stored_result(c, header.stored, std::shared_ptr<job>(std::move(call.task.j)));
+    } else if (header.outcome == wire::call_outcome::ok) {
       try {
         object_exchange::decode_scope from(options.exchange, c);  // refs in the result are the worker's
         reader r(tail);
@@ -808,6 +814,28 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       dispatch_locked(call.shape, s);
       maybe_return_locked(call.shape, call.on_lease);
     }
+  }
+
+  /// Completes `j` from a result the worker left in its node's store: opened here (pulled, from
+  /// another node), read in place; then the worker may let its copy go.
+  void take_stored_result(const net::connection_ptr& c, const wire::block_ref& ref, std::shared_ptr<job> j) {
+    auto* rt = current_runtime();
+    auto* store = rt ? rt->node_store() : nullptr;
+    if (!store)
+      return j->abandon(std::make_exception_ptr(
+          object_lost_error("actors: the result of " + j->name() + " is in a node's store, and this node has none")));
+    store->open(ref, [exchange = options.exchange, c, ref, j](std::shared_ptr<stored_block> block, std::string why) {
+      if (!block)
+        return j->abandon(std::make_exception_ptr(object_lost_error(
+            "actors: the result of " + j->name() + " could not be read from the node's store: " + why)));
+      object_exchange::block_taken(c, ref.id());
+      try {
+        object_exchange::decode_scope from(exchange, c);  // refs in the result are the worker's
+        j->accept_stored(block->payload(), block);
+      } catch (...) {
+        j->abandon(std::current_exception());
+      }
+    });
   }
 
   void on_worker_closed(const net::connection_ptr& c, const std::string& why) {
@@ -1043,6 +1071,10 @@ void cluster_client::report_blocked(bool blocked) {
   wire::object_key none;
   impl_->node->send(wire::encode_work(blocked ? wire::work_kind::worker_blocked : wire::work_kind::worker_unblocked, none));
 }
+
+const std::string& cluster_client::node_address() const noexcept { return impl_->options.node_address; }
+const std::string& cluster_client::token_hex() const noexcept { return impl_->options.token_hex; }
+cluster_client::store_place cluster_client::node_store() const { return impl_->store; }
 
 void cluster_client::on_node_lost(std::function<void(const std::string&)> fn) {
   std::lock_guard lock(impl_->mu);

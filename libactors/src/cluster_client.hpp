@@ -77,6 +77,13 @@ class cluster_client {
   void on_node_lost(std::function<void(const std::string&)> fn);
 
   const std::string& node_id() const noexcept;
+  const std::string& node_address() const noexcept;
+  const std::string& token_hex() const noexcept;
+  /// The node's shared store, as the node manager named it at registration (segment "": none).
+  struct store_place {
+    std::string segment, address;
+  };
+  store_place node_store() const;
 
   class impl;
 

@@ -5,6 +5,7 @@
 #include "cluster/work_protocol.hpp"
 #include "log.hpp"
 #include "runtime.hpp"
+#include "store_client.hpp"
 
 #include <unistd.h>
 
@@ -39,6 +40,14 @@ void object_exchange::note_written(const std::shared_ptr<actor_token>& actor) {
   if (written_refs && actor) written_refs->actors.push_back(actor);
 }
 
+void object_exchange::note_written(const std::shared_ptr<stored_block>& block) {
+  if (written_refs && block) written_refs->blocks.push_back(block);
+}
+
+void object_exchange::block_taken(const net::connection_ptr& from, const object_id& block) {
+  if (from && from->is_open()) from->send(wire::encode_work(wire::work_kind::block_taken, wire::object_key::of(block)));
+}
+
 void object_exchange::release_handle(const net::connection_ptr& lender, const actor_id& id) {
   if (lender && lender->is_open())
     lender->send(wire::encode_work(wire::work_kind::release_handle, wire::object_key{id.hi, id.lo}));
@@ -47,7 +56,7 @@ void object_exchange::release_handle(const net::connection_ptr& lender, const ac
 object_exchange::decode_scope* object_exchange::current_source() noexcept { return decoding_from; }
 
 void object_exchange::pin(const net::connection_ptr& c, lent what) {
-  if ((what.cells.empty() && what.actors.empty()) || !c->is_open()) return;
+  if ((what.cells.empty() && what.actors.empty() && what.blocks.empty()) || !c->is_open()) return;
   std::lock_guard lock(mu_);
   auto& table = pins_[c.get()];
   for (auto& cell : what.cells) {
@@ -60,6 +69,20 @@ void object_exchange::pin(const net::connection_ptr& c, lent what) {
     if (!p.held) p.held = std::move(actor);
     ++p.count;
   }
+  for (auto& block : what.blocks) {
+    auto& p = table.blocks[block->id()];
+    if (!p.held) p.held = std::move(block);
+    ++p.count;
+  }
+}
+
+template <class T, class Id>
+std::shared_ptr<T> object_exchange::unpin(std::unordered_map<Id, pinned<T>>& table, const Id& id) {
+  auto it = table.find(id);
+  if (it == table.end() || --it->second.count > 0) return nullptr;
+  auto dropped = std::move(it->second.held);
+  table.erase(it);
+  return dropped;
 }
 
 void object_exchange::forget(const net::connection* c) {
@@ -80,26 +103,22 @@ bool object_exchange::serve(const net::connection_ptr& c, net::frame& f) {
       auto key = wire::decode_work<wire::object_key>(f);
       std::shared_ptr<cell> dropped;  // destroyed outside the lock
       std::lock_guard lock(mu_);
-      auto table = pins_.find(c.get());
-      if (table == pins_.end()) return true;
-      auto it = table->second.cells.find(key.id());
-      if (it != table->second.cells.end() && --it->second.count == 0) {
-        dropped = std::move(it->second.held);
-        table->second.cells.erase(it);
-      }
+      if (auto table = pins_.find(c.get()); table != pins_.end()) dropped = unpin(table->second.cells, key.id());
       return true;
     }
     case wire::work_kind::release_handle: {
       auto key = wire::decode_work<wire::object_key>(f);
       std::shared_ptr<actor_token> dropped;  // its destructor may release the actor: outside the lock
       std::lock_guard lock(mu_);
-      auto table = pins_.find(c.get());
-      if (table == pins_.end()) return true;
-      auto it = table->second.actors.find(actor_id{key.hi, key.lo});
-      if (it != table->second.actors.end() && --it->second.count == 0) {
-        dropped = std::move(it->second.held);
-        table->second.actors.erase(it);
-      }
+      if (auto table = pins_.find(c.get()); table != pins_.end())
+        dropped = unpin(table->second.actors, actor_id{key.hi, key.lo});
+      return true;
+    }
+    case wire::work_kind::block_taken: {
+      auto key = wire::decode_work<wire::object_key>(f);
+      std::shared_ptr<stored_block> dropped;  // its release goes to the node outside the lock
+      std::lock_guard lock(mu_);
+      if (auto table = pins_.find(c.get()); table != pins_.end()) dropped = unpin(table->second.blocks, key.id());
       return true;
     }
     default: return false;
@@ -121,16 +140,29 @@ void object_exchange::serve_fetch(const net::connection_ptr& c, const net::frame
   found->on_complete([weak, c, stub, found] {
     if (found->failed())
       return void(c->reply(*stub, wire::encode_work(wire::work_kind::call_result, describe_failure(0, found->exception()))));
+    auto self = weak.lock();
+    if (!self) return;
     writer w;
     pin_scope pins;  // a value holding refs (object_ref<object_ref<T>>) lends them too
+    wire::call_result_header answer;
     try {
-      found->encode_value(w);
+      // An array in the node's store goes as it is; another large value is copied there.
+      auto block = store_client::array_block_of(found->array_buffer());
+      if (!block) {
+        found->encode_value(w);
+        if (auto* store = self->rt_.node_store(); store && w.bytes().size() >= store_threshold) block = store->stow(w.bytes());
+      }
+      if (block) {
+        answer.stored = block->ref();
+        note_written(block);
+        w.bytes().clear();
+      }
     } catch (...) {
       c->reply(*stub, wire::encode_work(wire::work_kind::call_result, describe_failure(0, std::current_exception())));
       return;
     }
-    if (auto self = weak.lock()) self->pin(c, pins.take());
-    c->reply(*stub, wire::encode_work(wire::work_kind::call_result, wire::call_result_header{}, std::move(w.bytes())));
+    self->pin(c, pins.take());
+    c->reply(*stub, wire::encode_work(wire::work_kind::call_result, answer, std::move(w.bytes())));
   });
 }
 
@@ -149,7 +181,9 @@ std::shared_ptr<cell> object_exchange::import(const object_id& id, const std::ty
       c->send(wire::encode_work(wire::work_kind::release_object, wire::object_key::of(id)));
     inner.reset();
   });
-  rt_.export_cell(borrowed);
+  // Findable for later messages, but not lent: decoding is not writing (a worker decodes its
+  // arguments inside the pin_scope that collects what its result lends).
+  rt_.remember_cell(borrowed);
   fetch(from, borrowed);
   return borrowed;
 }
@@ -175,6 +209,7 @@ void object_exchange::fetch(const net::connection_ptr& from, const std::shared_p
           auto self = weak.lock();
           auto from = peer.lock();
           if (!self || !from) throw error("actors: the runtime stopped while an object was fetched");
+          if (!header.stored.empty()) return self->take_stored(from, header.stored, c);
           decode_scope scope(self, from);  // refs inside the value come from the same peer
           reader r(tail);
           c->decode_value(r);
@@ -182,6 +217,30 @@ void object_exchange::fetch(const net::connection_ptr& from, const std::shared_p
           c->set_exception(std::current_exception());
         }
       });
+}
+
+void object_exchange::take_stored(const net::connection_ptr& from, const cluster::block_ref& ref,
+                                  const std::shared_ptr<cell>& into) {
+  auto* store = rt_.node_store();
+  if (!store)
+    return void(into->set_exception(std::make_exception_ptr(
+        object_lost_error("actors: the object " + to_string(into->id) + " is in a node's store, and this node has none"))));
+  std::weak_ptr<object_exchange> weak = weak_from_this();
+  store->open(ref, [weak, from, into, ref](std::shared_ptr<stored_block> block, std::string why) {
+    if (!block)
+      return void(into->set_exception(std::make_exception_ptr(
+          object_lost_error("actors: the object " + to_string(into->id) + " could not be read from the node's store: " + why))));
+    block_taken(from, ref.id());
+    auto self = weak.lock();
+    if (!self) return void(into->set_exception(std::make_exception_ptr(error("actors: the runtime stopped"))));
+    try {
+      decode_scope scope(self, from);
+      auto encoded = block->payload();
+      into->decode_stored(encoded, block);
+    } catch (...) {
+      into->set_exception(std::current_exception());
+    }
+  });
 }
 
 }  // namespace actors::detail

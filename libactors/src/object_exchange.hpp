@@ -21,6 +21,7 @@
 
 #include <actors/detail/cell.hpp>
 
+#include "cluster/work_protocol.hpp"
 #include "transport/connection.hpp"
 
 #include <memory>
@@ -33,6 +34,7 @@ namespace actors::detail {
 
 class actor_token;
 class runtime;
+class stored_block;
 
 class object_exchange : public std::enable_shared_from_this<object_exchange> {
  public:
@@ -43,6 +45,9 @@ class object_exchange : public std::enable_shared_from_this<object_exchange> {
   struct lent {
     std::vector<std::shared_ptr<cell>> cells;
     std::vector<std::shared_ptr<actor_token>> actors;
+    // Blocks of the node's store that the message names (store_client.hpp): held until the
+    // receiver says block_taken, so the value outlives the sender's own copy in between.
+    std::vector<std::shared_ptr<stored_block>> blocks;
   };
 
   explicit object_exchange(runtime& rt) : rt_(rt) {}
@@ -80,7 +85,8 @@ class object_exchange : public std::enable_shared_from_this<object_exchange> {
   /// Keeps what `what` lends alive for `c`'s peer until it releases it or `c` closes.
   void pin(const net::connection_ptr& c, lent what);
 
-  /// Serves fetch_object, release_object and release_handle frames; false for other kinds.
+  /// Serves fetch_object, release_object, release_handle and block_taken frames; false for
+  /// other kinds.
   bool serve(const net::connection_ptr& c, net::frame& f);
 
   /// `c` closed: its peer's pins go.
@@ -94,6 +100,10 @@ class object_exchange : public std::enable_shared_from_this<object_exchange> {
   static void note_written(const std::shared_ptr<cell>& c);
   /// Called when a handle is written: records its actor in this thread's pin_scope, if any.
   static void note_written(const std::shared_ptr<actor_token>& actor);
+  /// Called when a stored value is named in a message: records its block likewise.
+  static void note_written(const std::shared_ptr<stored_block>& block);
+  /// The receiver's side: a stored value `from`'s peer sent is held here now (one-way).
+  static void block_taken(const net::connection_ptr& from, const object_id& block);
   /// A borrowed handle is gone: tells `lender`'s peer (one-way).
   static void release_handle(const net::connection_ptr& lender, const actor_id& id);
   /// This thread's decode_scope, or null.
@@ -102,6 +112,9 @@ class object_exchange : public std::enable_shared_from_this<object_exchange> {
  private:
   void serve_fetch(const net::connection_ptr& c, const net::frame& request);
   void fetch(const net::connection_ptr& from, const std::shared_ptr<cell>& into);
+  /// Completes `into` from a value `from`'s peer keeps in its node's store: opens it here (a
+  /// pull, if that is another node), reads it in place and tells the peer.
+  void take_stored(const net::connection_ptr& from, const cluster::block_ref& ref, const std::shared_ptr<cell>& into);
 
   template <class T>
   struct pinned {
@@ -111,7 +124,11 @@ class object_exchange : public std::enable_shared_from_this<object_exchange> {
   struct connection_pins {
     std::unordered_map<object_id, pinned<cell>> cells;
     std::unordered_map<actor_id, pinned<actor_token>> actors;
+    std::unordered_map<object_id, pinned<stored_block>> blocks;
   };
+  /// Drops one pin of `id` from `table`; the held pointer goes outside the caller's lock.
+  template <class T, class Id>
+  static std::shared_ptr<T> unpin(std::unordered_map<Id, pinned<T>>& table, const Id& id);
 
   runtime& rt_;
   std::mutex mu_;

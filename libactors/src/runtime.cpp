@@ -1,4 +1,5 @@
 #include "runtime.hpp"
+#include "store_client.hpp"
 
 #include <actors/object_store/arena.hpp>
 
@@ -102,6 +103,7 @@ void runtime::stop() {
   // Cluster calls first: their workers are told to stop by the node manager once this client
   // disconnects; nothing of them runs in this process.
   if (cluster_) cluster_->stop(std::make_exception_ptr(error("actors: the runtime was shut down before this task finished")));
+  if (store_) store_->close();
   std::unordered_map<actor_id, std::shared_ptr<actor_token>> named;  // released outside the lock
   {
     std::lock_guard lock(remote_mu_);
@@ -165,6 +167,10 @@ std::shared_ptr<actor_core> runtime::find_actor(const actor_id& id) {
 
 void runtime::export_cell(const std::shared_ptr<cell>& c) {
   object_exchange::note_written(c);  // a ref written into a message for another process is lent
+  remember_cell(c);
+}
+
+void runtime::remember_cell(const std::shared_ptr<cell>& c) {
   std::lock_guard lock(exported_mu_);
   // Drop entries whose objects are gone, now and then, so the table stays the size of what lives.
   if (exported_.size() >= 1024 && (exported_.size() & (exported_.size() - 1)) == 0)
@@ -188,8 +194,24 @@ std::shared_ptr<byte_buffer> runtime::allocate(std::size_t bytes) {
   return std::make_shared<heap_buffer>(bytes);
 }
 
+std::shared_ptr<byte_buffer> runtime::allocate_array(std::size_t count, std::size_t element_size) {
+  const std::size_t bytes = count * element_size;
+  if (store_ && bytes >= store_threshold) {
+    constexpr std::size_t elements_at = stored_payload_offset + sizeof(std::uint64_t);
+    if (auto block = store_->create(elements_at + bytes)) {
+      const std::uint64_t encoded_count = count;  // the codec's count, so the block is the value's encoding
+      std::memcpy(block->payload().data(), &encoded_count, sizeof encoded_count);
+      auto* elements = block->data() + elements_at;
+      return slice_of(std::move(block), elements, bytes);
+    }
+  }
+  return allocate(bytes);
+}
+
 void runtime::attach_cluster(std::unique_ptr<cluster_client> client) {
   set_spin_policy(spin_policy::cluster);  // results now come from other processes
+  if (auto where = client->node_store(); !where.segment.empty())
+    store_ = store_client::connect(client->node_address(), client->token_hex(), where.segment, where.address);
   cluster_ = std::move(client);
 }
 

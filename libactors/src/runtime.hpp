@@ -31,6 +31,7 @@ class cluster_client;
 class control_service;
 class head_link;
 class object_exchange;
+class store_client;
 
 /// An actor this process created in a worker process (cluster mode), for lookups by name or id.
 struct remote_actor_entry {
@@ -65,10 +66,16 @@ class runtime : public std::enable_shared_from_this<runtime> {
   void remove_actor(const actor_id& id);
   std::shared_ptr<actor_core> find_actor(const actor_id& id);
 
+  /// A ref to `c` is written into a message: remember_cell, and lend it to the receiver.
   void export_cell(const std::shared_ptr<cell>& c);
+  /// Makes `c` findable by id (find_exported) for later messages that name it.
+  void remember_cell(const std::shared_ptr<cell>& c);
   std::shared_ptr<cell> find_exported(const object_id& id);
 
   std::shared_ptr<byte_buffer> allocate(std::size_t bytes);
+  /// allocate() for `count` elements of `element_size` bytes: large arrays of a cluster process
+  /// go into the node's store, laid out as a stored value (store_client.hpp).
+  std::shared_ptr<byte_buffer> allocate_array(std::size_t count, std::size_t element_size);
 
   /// Refs lent to and borrowed from other processes (cluster mode; unused embedded).
   const std::shared_ptr<object_exchange>& exchange() const noexcept { return exchange_; }
@@ -76,7 +83,10 @@ class runtime : public std::enable_shared_from_this<runtime> {
   // Cluster mode (docs/cluster.md): calls go to worker processes through the cluster client.
   /// Null in embedded mode.
   cluster_client* cluster() noexcept { return cluster_.get(); }
+  /// Also maps the node's shared store, when the node has one.
   void attach_cluster(std::unique_ptr<cluster_client> client);
+  /// The node's shared store: null in embedded mode and on a node without one.
+  store_client* node_store() noexcept { return store_.get(); }
   /// The driver's view of the head: null in embedded mode and in workers.
   head_link* head() noexcept { return head_.get(); }
   void attach_head(std::unique_ptr<head_link> head);
@@ -105,6 +115,7 @@ class runtime : public std::enable_shared_from_this<runtime> {
   // The head link outlives the cluster client, which announces named actors through it.
   std::unique_ptr<head_link> head_;
   std::unique_ptr<cluster_client> cluster_;
+  std::unique_ptr<store_client> store_;  // after cluster_: closed first, blocks may outlive it
   std::mutex remote_mu_;
   std::unordered_map<actor_id, remote_actor_entry> remote_actors_;
   std::unordered_map<actor_id, std::shared_ptr<actor_token>> named_keepalive_;  // guarded by remote_mu_

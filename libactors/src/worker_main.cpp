@@ -17,6 +17,7 @@
 #include "object_exchange.hpp"
 #include "runtime.hpp"
 #include "scheduler.hpp"
+#include "store_client.hpp"
 #include "transport/connection.hpp"
 #include "transport/io_pool.hpp"
 #include "transport/listener.hpp"
@@ -79,7 +80,18 @@ class pushed_call final : public job {
     }
     result.run_us = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
-    if (result.outcome == wire::call_outcome::ok) exchange_->pin(client_, lent.take());
+    if (result.outcome == wire::call_outcome::ok) {
+      // A large result waits in the node's store, where the client reads or pulls it.
+      auto* store = current_runtime() ? current_runtime()->node_store() : nullptr;
+      if (store && out.bytes().size() >= store_threshold) {
+        if (auto block = store->stow(out.bytes())) {
+          result.stored = block->ref();
+          object_exchange::note_written(block);
+          out.bytes().clear();
+        }
+      }
+      exchange_->pin(client_, lent.take());
+    }
     answer(result, result.outcome == wire::call_outcome::ok ? std::move(out.bytes()) : std::vector<std::byte>{});
   }
 
@@ -250,11 +262,21 @@ void serve_as_worker(runtime& rt) {
     auto tcp_where = net::parse_address(cluster::tcp_any_port(tcp_host));
     if (!tcp_host.empty() && !tcp_where) throw error("actors worker: bad TCP host " + tcp_host);
     net::io_pool io(1);
-    // The service needs the address, known once both listeners are open; a client that comes
-    // earlier (none should: the address is announced only at registration) is turned away.
+    // The service needs the address, known once both listeners are open, and the calls need
+    // the runtime's cluster client and store, attached once registration (which announces this
+    // worker to clients) has been answered: a call that comes in between waits for them.
     std::atomic<worker_service*> serving{nullptr};
+    std::mutex ready_mu;
+    std::condition_variable ready_cv;
+    bool ready = false;                  // guarded by ready_mu
+    std::atomic<bool> ready_now{false};  // the same, read without the lock once set
     net::handlers h;
-    h.on_frame = [&serving](const net::connection_ptr& c, net::frame&& f) {
+    h.on_frame = [&](const net::connection_ptr& c, net::frame&& f) {
+      if (!ready_now.load(std::memory_order_acquire)) {
+        std::unique_lock lock(ready_mu);
+        if (!ready_cv.wait_for(lock, std::chrono::minutes(1), [&] { return ready; }))
+          return c->close("the worker did not get ready");
+      }
       if (auto* s = serving.load(std::memory_order_acquire)) return s->serve(c, std::move(f));
       c->close("the worker is not serving yet");
     };
@@ -292,6 +314,12 @@ void serve_as_worker(runtime& rt) {
     worker_client.store(client.get(), std::memory_order_release);
     set_blocking_observer(&report_blocked);
     rt.attach_cluster(std::move(client));
+    {
+      std::lock_guard lock(ready_mu);
+      ready = true;
+      ready_now.store(true, std::memory_order_release);
+    }
+    ready_cv.notify_all();
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return node_gone; });
     std::cerr << "actors worker " << id.substr(0, 8) << ": the node manager went away (" << why << "); exiting\n";

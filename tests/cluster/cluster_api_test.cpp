@@ -10,7 +10,11 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <tuple>
 #include <string_view>
 #include <sys/wait.h>
 #include <cstdlib>
@@ -100,6 +104,59 @@ std::pair<std::string, int> add_elsewhere(actors::actor_handle<counter> c, int n
   return {node_here(), actors::get(c.task(&counter::add).remote(n))};
 }
 
+/// This process's private resident memory in KiB (RssAnon): what a copy of a value would add.
+long private_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("RssAnon:")) return std::stol(line.substr(8));
+  return -1;
+}
+
+/// Views a stored array and reads all of it: its sum, whether the view is 64-byte aligned, and
+/// how much private memory that cost this process (a copy would cost the array's size).
+std::tuple<double, bool, long> view_and_read(actors::object_ref<std::vector<double>> r) {
+  const long before = private_kib();
+  auto view = actors::get_view(r);
+  double total = std::accumulate(view.begin(), view.end(), 0.0);
+  bool aligned = reinterpret_cast<std::uintptr_t>(view.data()) % 64 == 0;
+  return {total, aligned, private_kib() - before};
+}
+
+/// n bytes that depend on every index and on `seed`, and their checksum.
+std::uint64_t pattern_byte(std::size_t i, std::uint64_t seed) { return ((i * 2654435761u) ^ seed) >> 7 & 0xff; }
+std::vector<std::uint8_t> patterned(std::size_t n, std::uint64_t seed) {
+  std::vector<std::uint8_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(pattern_byte(i, seed));
+  return v;
+}
+std::uint64_t checksum(const std::vector<std::uint8_t>& v) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (auto b : v) h = (h ^ b) * 1099511628211ull;
+  return h ^ v.size();
+}
+std::pair<std::string, std::uint64_t> checksum_here(const std::vector<std::uint8_t>& v) { return {node_here(), checksum(v)}; }
+
+std::vector<double> block_of(int i) { return std::vector<double>(16 * 1024, i); }  // 128 KiB: just over inline
+double sum_blocks(std::vector<actors::object_ref<std::vector<double>>> refs) {
+  double total = 0;
+  for (const auto& r : refs) total += sum(actors::get(r));
+  return total;
+}
+
+/// Waits (bounded) until every node's store holds nothing: the head's view of the free store
+/// memory, which heartbeats refresh, equals the total.
+bool stores_at_baseline(std::chrono::seconds bound) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (actors::available_resources()["object_store_memory"] == actors::cluster_resources()["object_store_memory"]) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  MESSAGE("store memory free ", actors::available_resources()["object_store_memory"], " of ",
+          actors::cluster_resources()["object_store_memory"]);
+  return false;
+}
+
 class placed {
  public:
   static placed* make() { return new placed; }
@@ -109,7 +166,7 @@ class placed {
 ACTORS_REMOTE(add, process_id, shout, fail_with, die_now, sum, sleep_ms, counter::make, counter::make_broken,
               &counter::add, &counter::get, &counter::where, &counter::fail, plus_one, sum_refs, put_inside,
               submit_inside, sum_view, add_through, add_to_named, node_after, visible_gpus, add_elsewhere, filled,
-              placed::make, &placed::node)
+              placed::make, &placed::node, view_and_read, patterned, checksum_here, block_of, sum_blocks)
 
 /// The 8-digit id of the node offering `resource` (cluster_api_test.py --nodes 3 gives "special"
 /// and the GPUs to one node and "other" to another).
@@ -302,6 +359,37 @@ TEST_CASE("shutdown returns with a task still running, and init works again") {
   CHECK(actors::get(actors::task(add).remote(1, 1)) == 2);
 }
 
+TEST_CASE("a large value is read in place by the other processes of its node") {
+  joined cluster;
+  // Made by the driver, read by a worker: the view maps the node's store, nothing is copied.
+  constexpr std::size_t n = 4u << 20;  // 32 MiB
+  auto ref = actors::put(std::vector<double>(n, 0.5));
+  auto [total, aligned, grew_kib] = actors::get(actors::task(view_and_read).remote(ref));
+  CHECK(total == doctest::Approx(0.5 * n));
+  CHECK(aligned);
+  CHECK(grew_kib < 4096);  // a copy would be 32768
+  // Made by a worker, read by the driver in place.
+  auto made = actors::task(filled).remote(n, 2.0);
+  const long before = private_kib();
+  auto view = actors::get_view(made);
+  CHECK(std::accumulate(view.begin(), view.end(), 0.0) == doctest::Approx(2.0 * n));
+  CHECK(reinterpret_cast<std::uintptr_t>(view.data()) % 64 == 0);
+  CHECK(private_kib() - before < 4096);
+}
+
+TEST_CASE("the node's store gives its memory back once no process holds the values") {
+  joined cluster;
+  {
+    auto a = actors::put(std::vector<double>(1u << 20, 1.0));
+    auto b = actors::task(filled).remote(std::size_t{1} << 20, 2.0);
+    auto c = actors::task(sum).remote(b);
+    CHECK(actors::get(c) == doctest::Approx(2.0 * (1 << 20)));
+    CHECK(std::get<0>(actors::get(actors::task(view_and_read).remote(a))) == doctest::Approx(1.0 * (1 << 20)));
+    CHECK(actors::available_resources()["object_store_memory"] < actors::cluster_resources()["object_store_memory"]);
+  }
+  CHECK(stores_at_baseline(std::chrono::seconds(20)));
+}
+
 // ---- three nodes: head (1 CPU), one with {"other": 1}, one with {"special": 2} and 2 GPUs ------
 
 TEST_SUITE("three nodes") {
@@ -361,6 +449,43 @@ TEST_CASE("an infeasible task waits, and starts once a node that fits joins") {
                std::getenv("ACTORS_TEMP_DIR") + " --num-cpus 1 --resources '{\"late\": 1}' > /dev/null";
   REQUIRE(std::system(start.c_str()) == 0);
   CHECK(actors::get(late) == node_with("late"));
+}
+
+TEST_CASE("a 256 MiB value made on one node is consumed on another, its checksum intact") {
+  joined cluster;
+  constexpr std::size_t n = 256u << 20;
+  const std::uint64_t seed = 0x5eed;
+  const auto expected = checksum(patterned(n, seed));
+  auto made = actors::task(patterned).set_resources({{"other", 1}}).remote(n, seed);
+  auto [where, sum_there] = actors::get(actors::task(checksum_here).set_resources({{"special", 1}}).remote(made));
+  CHECK(where == node_with("special"));
+  CHECK(sum_there == expected);
+  CHECK(checksum(actors::get(made)) == expected);  // and in the driver, on the head's node
+}
+
+TEST_CASE("every node's store returns to its baseline after thousands of tasks with large results") {
+  joined cluster;
+  constexpr int tasks = 2000, per_sum = 10;
+  {
+    std::vector<actors::object_ref<std::vector<double>>> blocks;
+    std::vector<actors::object_ref<double>> sums;
+    for (int i = 0; i < tasks; ++i) {
+      // Spread over the three nodes, and summed on a node other than the one that made them.
+      std::map<std::string, double> made_on{{"CPU", 1}};
+      if (i % 3 < 2) made_on[i % 3 == 0 ? "other" : "special"] = 0.01;
+      blocks.push_back(actors::task(block_of).set_resources(made_on).remote(i));
+      if (blocks.size() % per_sum == 0) {
+        std::vector<actors::object_ref<std::vector<double>>> group(blocks.end() - per_sum, blocks.end());
+        const char* summed_on = (i / per_sum) % 2 == 0 ? "special" : "other";
+        sums.push_back(actors::task(sum_blocks).set_resources({{"CPU", 1}, {summed_on, 0.01}}).remote(group));
+      }
+    }
+    double expected = 0, total = 0;
+    for (int i = 0; i < tasks; ++i) expected += 16.0 * 1024 * i;
+    for (const auto& s : actors::get(sums)) total += s;
+    CHECK(total == doctest::Approx(expected));
+  }
+  CHECK(stores_at_baseline(std::chrono::seconds(30)));
 }
 
 }  // TEST_SUITE

@@ -40,6 +40,12 @@ enum class work_kind : std::uint16_t {
   worker_blocked = 294,   // worker → node manager (one-way): its task waits in get(); lend its CPU
   worker_unblocked = 295, // worker → node manager (one-way): it runs again; take the CPU back
   fetch_executable = 296, // node manager → client: its program's hash, or its bytes (executables.hpp)
+  // The node's shared store (node_store.hpp); 300-309 are the object transfer's (transfer/wire.hpp).
+  store_create = 297,     // client → node manager: a new block of this size, pinned for the client → store_reply
+  store_open = 298,       // client → node manager: pin this block here, pulling it first if it is elsewhere → store_reply
+  store_release = 299,    // client → node manager (one-way): one pin of that block is dropped
+  block_taken = 310,      // either way, on a client-worker connection (one-way): the receiver holds a stored
+                          // value it was sent (its own pin, or its node's copy); the sender's hold may go
 };
 
 enum class client_role : std::uint8_t { driver = 0, worker = 1 };
@@ -68,8 +74,12 @@ struct client_registered {
   std::string reason;
   std::string node_id;
   std::string job_id;  // the job the client works for: what it names on other nodes
+  // The node's shared store: its segment, which the client maps (attached_arena), and the
+  // address other nodes pull its blocks from. Empty segment: the node has no store.
+  std::string store_segment;
+  std::string store_address;
 };
-ACTORS_SERIALIZABLE(client_registered, accepted, reason, node_id, job_id)
+ACTORS_SERIALIZABLE(client_registered, accepted, reason, node_id, job_id, store_segment, store_address)
 
 struct lease_request {
   resource_map resources;       // what the worker holds while the lease lasts
@@ -120,6 +130,34 @@ struct object_key {
 };
 ACTORS_SERIALIZABLE(object_key, hi, lo)
 
+/// A value in a node's shared store (node_store.hpp): block `hi:lo` of `size` bytes, on the
+/// node whose store is reached at `home`. The encoded value starts at stored_payload_offset.
+struct block_ref {
+  std::uint64_t hi = 0, lo = 0;
+  std::uint64_t size = 0;
+  std::string home;
+  object_id id() const noexcept { return object_id{.hi = hi, .lo = lo}; }
+  bool empty() const noexcept { return size == 0; }
+};
+ACTORS_SERIALIZABLE(block_ref, hi, lo, size, home)
+
+/// store_create: `size` bytes; store_open: `block`.
+struct store_request {
+  std::uint64_t size = 0;
+  block_ref block;
+};
+ACTORS_SERIALIZABLE(store_request, size, block)
+
+/// A block pinned for the asking client, at `offset` in the node's segment; or why not.
+struct store_reply {
+  bool ok = false;
+  std::string reason;
+  std::uint64_t hi = 0, lo = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+};
+ACTORS_SERIALIZABLE(store_reply, ok, reason, hi, lo, offset, size)
+
 /// The answer to locate_actor: the listen address of the process hosting the actor.
 struct actor_location {
   bool found = false;
@@ -149,9 +187,10 @@ struct call_result_header {
   std::string function;        // task_error
   std::string location;        // task_error
   std::uint64_t run_us = 0;    // how long the call ran: the client sizes its pipelining by it
+  block_ref stored;            // ok: the encoded result is in this block instead of the frame's tail
 };
 ACTORS_SERIALIZABLE(call_result_header, call_id, outcome, message, exception_type, user_message, function,
-                    location, run_us)
+                    location, run_us, stored)
 
 /// What a later reply needs of a request (its kind, flags and correlation id), without its body:
 /// for answers given after the handler returned (an object that is not made yet).

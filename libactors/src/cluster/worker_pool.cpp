@@ -129,6 +129,18 @@ net::result<void> worker_pool::start() {
     }
     tcp_listener_ = *t;
   }
+  if (auto capacity = static_cast<std::uint64_t>(amount_of(config_.total, "object_store_memory")); capacity > 0) {
+    auto opened = node_store::open({.session = config_.node_id.substr(0, 16), .capacity = capacity,
+                                    .prefault_ahead = config_.store_prefault_ahead, .address = address(),
+                                    .token = config_.token, .log = config_.log},
+                                   io_->context());
+    if (!opened) {
+      listener_->close();
+      if (tcp_listener_) tcp_listener_->close();
+      return actors::unexpected<net::error>(opened.error());
+    }
+    store_ = std::move(*opened);
+  }
   reaper_ = std::thread([this] { reap_until_stopped(); });
   log(net::log_level::info, "worker pool: serving on " + address() + " with " + describe(config_.total));
   return {};
@@ -144,6 +156,7 @@ void worker_pool::stop() {
   if (reaper_.joinable()) reaper_.join();
   if (listener_) listener_->close();
   if (tcp_listener_) tcp_listener_->close();
+  if (store_) store_->close();
   std::vector<pid_t> pids;
   {
     std::lock_guard lock(mutex_);
@@ -168,6 +181,8 @@ resource_map worker_pool::available() const {
   std::lock_guard lock(mutex_);
   auto free = available_;
   for (auto& [name, amount] : free) amount = std::max(0.0, amount);  // oversubscribed: none free
+  if (store_ && free.contains("object_store_memory"))
+    free["object_store_memory"] = std::max(0.0, config_.total.at("object_store_memory") - static_cast<double>(store_->bytes_used()));
   return free;
 }
 
@@ -178,6 +193,7 @@ std::size_t worker_pool::worker_count() const {
 
 void worker_pool::serve(const net::connection_ptr& c, net::frame&& f) {
   try {
+    if (store_ && store_->serve(c, f)) return;
     switch (static_cast<work_kind>(f.kind)) {
       case work_kind::register_client: return register_client(c, f);
       case work_kind::request_lease: return request_lease(c, f, false);
@@ -278,6 +294,10 @@ void worker_pool::admit(const net::connection_ptr& c, const net::frame& request,
     cl->conn = c;
     clients_[c.get()] = cl;
     answer.job_id = job;
+    if (store_) {
+      answer.store_segment = store_->segment();
+      answer.store_address = store_->address();
+    }
     if (hello.role == client_role::driver)
       log(net::log_level::info, "worker pool: " + std::string(job == hello.client_id ? "driver " : "client ") +
                                     hello.client_id.substr(0, 8) + " (pid " + std::to_string(hello.pid) + ", " +
@@ -420,6 +440,7 @@ void worker_pool::return_lease(const net::connection_ptr& c, const net::frame& f
 }
 
 void worker_pool::on_closed(const net::connection_ptr& c) {
+  if (store_) store_->forget(c);
   std::lock_guard lock(mutex_);
   auto it = clients_.find(c.get());
   if (it == clients_.end()) return;

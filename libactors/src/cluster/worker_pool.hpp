@@ -26,6 +26,7 @@
 /// Not a CAF actor yet (docs/cluster.md, "Why not CAF actors yet"): handlers run on the
 /// transport's io threads under one mutex; a ticker thread reaps exited workers.
 #include "cluster/gpu_slots.hpp"
+#include "cluster/node_store.hpp"
 #include "cluster/placement.hpp"
 #include "cluster/protocol.hpp"
 #include "cluster/work_protocol.hpp"
@@ -65,6 +66,9 @@ struct worker_pool_config {
   std::vector<std::string> gpu_ids; // the device ids behind total["GPU"] (CUDA_VISIBLE_DEVICES)
   /// The head's node table, for spillback; empty function: this node alone.
   std::function<std::vector<node_entry>()> view;
+  /// The node's shared store (node_store.hpp): its segment is named after `node_id` and sized by
+  /// total["object_store_memory"]; none when that is 0 or absent.
+  std::uint64_t store_prefault_ahead = 256ull << 20;
   /// How long a worker may take from spawn to registration (sanitizer builds start slowly).
   std::chrono::milliseconds worker_start_timeout{60'000};
   net::log_fn log;
@@ -83,7 +87,8 @@ class worker_pool {
 
   /// Where clients reach the pool, both ways (reach.hpp): unix:...|tcp://node_ip:port.
   std::string address() const;
-  /// Free resources now: the total less what leases and actors hold.
+  /// Free resources now: the total less what leases and actors hold, and object_store_memory
+  /// less what the node's store holds.
   resource_map available() const;
   /// Live worker processes, for status and tests.
   std::size_t worker_count() const;
@@ -136,6 +141,7 @@ class worker_pool {
 
   worker_pool_config config_;
   std::unique_ptr<net::io_pool> io_;
+  std::unique_ptr<node_store> store_;  // null: this node keeps no shared store
   std::shared_ptr<net::listener> listener_;
   std::shared_ptr<net::listener> tcp_listener_;
   std::thread reaper_;

@@ -4,6 +4,8 @@
 ///
 ///     u8 tag = inline_value   u64 length   the value encoded as the parameter's decayed type
 ///     u8 tag = by_reference   object_id    (the worker fetches the object's encoded bytes)
+///     u8 tag = in_store       u64 id hi, lo, u64 size, string home   (a block of the sender's
+///                             node's store holding the encoded value: read in place, or pulled)
 ///
 /// The length lets a worker tell an argument that does not match its parameter (bytes left
 /// over, or too few) from a merely short frame, and report which argument it was. Large objects
@@ -27,7 +29,9 @@
 
 namespace actors::detail {
 
-enum class argument_tag : std::uint8_t { inline_value = 0, by_reference = 1 };
+enum class argument_tag : std::uint8_t { inline_value = 0, by_reference = 1, in_store = 2 };
+
+class cell;
 
 /// The encoded bytes of an object passed by reference; `owner` keeps them readable (a pin in
 /// the store, a buffer) until the call has decoded them.
@@ -44,6 +48,13 @@ argument_fetcher set_argument_fetcher(argument_fetcher fetcher);
 
 /// The bytes of object `id` through this thread's fetcher; throws actors::error without one.
 fetched_object fetch_argument(const object_id& id);
+
+/// Appends the value of `c` as an in_store argument when it lies in the node's store as a
+/// stored value (a large arithmetic array); false, writing nothing, otherwise.
+bool write_stored_argument(writer& w, const cell& c);
+
+/// Reads an in_store argument's block reference (after its tag) and opens the block here.
+fetched_object fetch_stored_argument(reader& r);
 
 /// Appends `v` as an inline argument.
 template <class V>
@@ -83,6 +94,10 @@ V read_argument(reader& r, std::size_t index, const std::string& function) {
         bytes = fetched.bytes;
         break;
       }
+      case argument_tag::in_store:
+        fetched = fetch_stored_argument(r);
+        bytes = fetched.bytes;
+        break;
       default:
         throw_bad_argument(index, function, "unknown argument tag");
     }

@@ -27,4 +27,13 @@ class byte_buffer {
 /// full or the runtime is not running). Never null; throws std::bad_alloc when memory is out.
 std::shared_ptr<byte_buffer> allocate_buffer(std::size_t bytes);
 
+/// A buffer for `count` elements of `element_size` bytes: allocate_buffer's, except that in a
+/// cluster a large array goes into the node's shared store, in the layout its value has there
+/// (the codec's count, then the elements), so other processes of the node read it in place.
+std::shared_ptr<byte_buffer> allocate_array_buffer(std::size_t count, std::size_t element_size);
+
+/// `size` bytes at `data` inside `owner`'s, kept alive by it: an array read in place from a
+/// stored value.
+std::shared_ptr<byte_buffer> slice_of(std::shared_ptr<byte_buffer> owner, const std::byte* data, std::size_t size);
+
 }  // namespace actors::detail

@@ -55,6 +55,15 @@ class cell {
   virtual void encode_value(writer& w) const = 0;
   /// Completes the cell with the value `r` holds; throws actors::error if it does not decode.
   virtual void decode_value(reader& r) = 0;
+  /// decode_value from an encoded value that `owner` keeps in place (a block of the node's
+  /// store): an arithmetic array then stays there, read in place, instead of being copied.
+  virtual void decode_stored(std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) {
+    (void)owner;
+    reader r(encoded);
+    decode_value(r);
+  }
+  /// The buffer an arithmetic array value lives in; null for other values.
+  virtual std::shared_ptr<byte_buffer> array_buffer() const { return nullptr; }
 
  protected:
   /// Reserves the right to complete; the caller then writes the value and calls publish().
@@ -102,9 +111,19 @@ struct storage<std::vector<E, A>> {
   using type = array_value<E>;
   static std::vector<E, A> load(const type& v) { return std::vector<E, A>(v.data(), v.data() + v.count); }
   static type store(const std::vector<E, A>& v) {
-    type a{allocate_buffer(v.size() * sizeof(E)), v.size()};
+    type a{allocate_array_buffer(v.size(), sizeof(E)), v.size()};
     if (!v.empty()) std::memcpy(a.buffer->data(), v.data(), v.size() * sizeof(E));
     return a;
+  }
+  /// The value of the codec's encoding `encoded` (a count, then the elements), read in place.
+  static type adopt(std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) {
+    std::uint64_t count = 0;
+    if (encoded.size() < sizeof count) throw error("actors codec: input truncated");
+    std::memcpy(&count, encoded.data(), sizeof count);
+    if (count > (encoded.size() - sizeof count) / sizeof(E) || sizeof count + count * sizeof(E) != encoded.size())
+      throw error("actors: a stored array of " + std::to_string(count) + " elements does not fill its " +
+                  std::to_string(encoded.size()) + " bytes: its type differs here");
+    return type{slice_of(owner, encoded.data() + sizeof count, count * sizeof(E)), static_cast<std::size_t>(count)};
   }
 };
 
@@ -152,6 +171,28 @@ class value_cell final : public cell {
       set_value(std::move(v));
     }
   }
+  void decode_stored(std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) override {
+    if constexpr (is_array_storage) {
+      adopt_stored(encoded, owner);
+    } else {
+      reader r(encoded);
+      decode_value(r);
+    }
+  }
+  /// Completes the cell with the array encoded at `encoded`, left in place in `owner`.
+  void adopt_stored(std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) {
+    if constexpr (is_array_storage) {
+      auto adopted = storage<T>::adopt(encoded, owner);
+      if (!claim()) return;
+      value_.emplace(std::move(adopted));
+      publish(ready_);
+    }
+  }
+  std::shared_ptr<byte_buffer> array_buffer() const override {
+    if constexpr (is_array_storage) return value_->buffer;
+    return nullptr;
+  }
+  static constexpr bool stores_array() noexcept { return is_array_storage; }
 
  private:
   static constexpr bool is_array_storage = !std::is_same_v<storage_t<T>, T>;

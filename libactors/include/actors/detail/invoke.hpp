@@ -45,6 +45,8 @@ struct arg_slot<P, object_ref<U>> {
     const auto& c = *ref.cell();
     if (!c.complete() || c.failed())
       throw error("actors: an argument was sent to another process before it was ready");
+    if constexpr (std::is_same_v<U, value_type>)
+      if (write_stored_argument(w, c)) return;  // a large array in the node's store goes as it lies
     write_argument(w, value_type(load(c)));
   }
   object_ref<U> ref;
@@ -174,6 +176,13 @@ class call_job final : public job {
     } else {
       result_->set_value(decode_result<R>(r, name_));
     }
+  }
+  void accept_stored(std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) override {
+    if constexpr (!std::is_void_v<R>) {
+      if constexpr (value_cell<R>::stores_array()) return result_->adopt_stored(encoded, owner);
+    }
+    reader r(encoded);
+    accept_result(r);
   }
   const Slots& slots() const noexcept { return slots_; }
 

@@ -41,6 +41,13 @@ class job {
   /// Completes the result from the worker's encoded answer; throws actors::error (and leaves
   /// the result pending) when the answer does not decode.
   virtual void accept_result(reader& r);
+  /// accept_result from an encoded answer that `owner` keeps in place (a block of the node's
+  /// store): an arithmetic array result is then read there instead of copied.
+  virtual void accept_stored(std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) {
+    (void)owner;
+    reader r(encoded);
+    accept_result(r);
+  }
 
   // Runtime bookkeeping, owned by whichever runtime structure holds the job.
   job* next = nullptr;
