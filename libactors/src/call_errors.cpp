@@ -1,5 +1,7 @@
 #include "call_errors.hpp"
 
+#include "transport/frame.hpp"
+
 #include <actors/error.hpp>
 
 namespace actors::detail {
@@ -47,6 +49,12 @@ std::exception_ptr exception_from(const wire::call_result_header& h) {
     case wire::call_outcome::timeout_error: return std::make_exception_ptr(timeout_error(h.message));
     default: return std::make_exception_ptr(error(h.message));
   }
+}
+
+std::exception_ptr too_large_to_send(const std::string& what, std::uint64_t bytes, const std::string& advice) {
+  return std::make_exception_ptr(error("actors: " + what + " take " + std::to_string(bytes) +
+                                       " bytes, more than one message between processes carries (" +
+                                       std::to_string(net::default_max_frame_size) + "); " + advice));
 }
 
 }  // namespace actors::detail

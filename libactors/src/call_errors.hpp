@@ -5,7 +5,9 @@
 // would throw in embedded mode.
 #include "cluster/work_protocol.hpp"
 
+#include <cstdint>
 #include <exception>
+#include <string>
 
 namespace actors::detail {
 
@@ -14,5 +16,9 @@ cluster::call_result_header describe_failure(std::uint64_t call_id, const std::e
 
 /// The exception a failed call_result_header stands for.
 std::exception_ptr exception_from(const cluster::call_result_header& header);
+
+/// The error of a message that no frame can carry: `what` ("the arguments of f") is `bytes`
+/// long, beyond the transport's largest frame, and did not go through the node's store.
+std::exception_ptr too_large_to_send(const std::string& what, std::uint64_t bytes, const std::string& advice);
 
 }  // namespace actors::detail

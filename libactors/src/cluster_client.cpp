@@ -51,6 +51,9 @@ constexpr std::size_t max_lease_requests = 16;
 constexpr auto stalled_after = std::chrono::milliseconds(2);
 // A shape no node can fit is asked for again this often: a node that has it may join.
 constexpr auto infeasible_retry = 500ms;
+// What to do about a call whose arguments no message can carry.
+constexpr const char* by_store_advice =
+    "pass a large value as an object_ref (actors::put) so that it goes through the node's store";
 // After a spillback target could not be reached: ask the own node again this much later, by
 // when its view of the cluster has changed.
 constexpr auto unreachable_retry = 200ms;
@@ -394,7 +397,10 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     }
     wire::call_header header{.call_id = id, .function = t.j->name(), .signature = t.j->signature()};
     options.exchange->pin(l->conn, lent.take());  // before the worker can ask for them
+    const std::uint64_t bytes = args.bytes().size();
     auto sent = l->conn->send(wire::encode_work(wire::work_kind::push_task, header, std::move(args.bytes())));
+    if (!sent && sent.error().code == net::errc::frame_too_large)
+      return t.j->abandon(too_large_to_send("the arguments of " + t.j->name(), bytes, by_store_advice));
     if (!sent) {
       shapes[key].ready.push_front(std::move(t));  // the worker is gone; its close reschedules
       return;
@@ -631,7 +637,19 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
                                .max_concurrency = q->is_factory ? a->max_concurrency : 1};
       auto kind = q->is_factory ? wire::work_kind::create_actor : wire::work_kind::actor_call;
       options.exchange->pin(a->conn, lent.take());
-      if (!a->conn->send(wire::encode_work(kind, header, std::move(args.bytes())))) {
+      const std::uint64_t bytes = args.bytes().size();
+      auto sent = a->conn->send(wire::encode_work(kind, header, std::move(args.bytes())));
+      if (!sent && sent.error().code == net::errc::frame_too_large) {
+        auto e = too_large_to_send("the arguments of " + q->j->name(), bytes, by_store_advice);
+        if (q->is_factory) {
+          a->st = remote_actor::state::dead;
+          a->death = e;
+          return fail_actor_queue_locked(a);
+        }
+        q->j->abandon(e);
+        continue;
+      }
+      if (!sent) {
         a->queue.push_front(std::move(q));  // the host is gone: its close fails the queue
         return;
       }

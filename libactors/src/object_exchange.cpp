@@ -162,7 +162,13 @@ void object_exchange::serve_fetch(const net::connection_ptr& c, const net::frame
       return;
     }
     self->pin(c, pins.take());
-    c->reply(*stub, wire::encode_work(wire::work_kind::call_result, answer, std::move(w.bytes())));
+    const std::uint64_t bytes = w.bytes().size();
+    auto sent = c->reply(*stub, wire::encode_work(wire::work_kind::call_result, answer, std::move(w.bytes())));
+    if (!sent && sent.error().code == net::errc::frame_too_large)
+      c->reply(*stub, wire::encode_work(wire::work_kind::call_result,
+                                        describe_failure(0, too_large_to_send("the object " + to_string(found->id), bytes,
+                                                                              "the node's store had no room for it "
+                                                                              "(raise object_store_memory)"))));
   });
 }
 

@@ -106,7 +106,15 @@ class pushed_call final : public job {
  private:
   void answer(const wire::call_result_header& r, std::vector<std::byte>&& value) {
     if (answered_.exchange(true)) return;
-    client_->send(wire::encode_work(wire::work_kind::call_result, r, std::move(value)));
+    const std::uint64_t bytes = value.size();
+    auto sent = client_->send(wire::encode_work(wire::work_kind::call_result, r, std::move(value)));
+    // A result the node's store could not take and no frame can carry: the caller hears why.
+    if (!sent && sent.error().code == net::errc::frame_too_large)
+      client_->send(wire::encode_work(
+          wire::work_kind::call_result,
+          describe_failure(header_.call_id, too_large_to_send("the result of " + header_.function, bytes,
+                                                              "the node's store had no room for it (raise "
+                                                              "object_store_memory)"))));
   }
 
   what what_;

@@ -377,6 +377,23 @@ TEST_CASE("a large value is read in place by the other processes of its node") {
   CHECK(private_kib() - before < 4096);
 }
 
+TEST_CASE("arguments no message can carry fail the call with a clear error instead of hanging") {
+  joined cluster;
+  std::vector<std::uint8_t> huge((std::size_t{1} << 30) + 1, 7);  // by value: inline, beyond one frame
+  auto r = actors::task(checksum_here).remote(huge);
+  huge = {};
+  try {
+    actors::get(r, std::chrono::seconds(60));
+    FAIL("a 1 GiB argument by value should not reach the worker");
+  } catch (const actors::timeout_error&) {
+    FAIL("the call hung instead of failing");
+  } catch (const actors::error& e) {
+    CHECK(std::string(e.what()).find("more than one message") != std::string::npos);
+    CHECK(std::string(e.what()).find("object_ref") != std::string::npos);
+  }
+  CHECK(actors::get(actors::task(add).remote(1, 2)) == 3);  // the worker and the client carry on
+}
+
 TEST_CASE("the node's store gives its memory back once no process holds the values") {
   joined cluster;
   {
