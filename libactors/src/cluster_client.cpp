@@ -43,8 +43,11 @@ constexpr auto lease_timeout = std::chrono::hours(24);
 constexpr auto lease_linger = 20ms;
 // Calls pushed to one worker before earlier ones have answered, when calls of the shape are
 // short (see shape_state::typical_run_us): one round trip per call would cap throughput, and a
-// queue of short calls delays nothing by much.
+// queue of short calls delays nothing by much. The depth grows as calls get shorter, so that a
+// worker's queue holds about as much work as pipeline_depth calls of short_call_us would: with
+// 16 in flight per worker, calls of a few µs were bound by round trips (~30,000 per second).
 constexpr int pipeline_depth = 16;
+constexpr int max_pipeline_depth = 256;
 constexpr std::uint64_t short_call_us = 500;
 constexpr std::size_t max_lease_requests = 16;
 // Pipelining onto a busy worker only while it keeps answering at least this often.
@@ -365,7 +368,10 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   }
 
   void dispatch_locked(const std::string& key, shape_state& s) {
-    int depth = s.typical_run_us <= short_call_us ? pipeline_depth : 1;
+    int depth = 1;
+    if (s.typical_run_us <= short_call_us)
+      depth = static_cast<int>(std::clamp<std::uint64_t>(short_call_us * pipeline_depth / std::max<std::uint64_t>(s.typical_run_us, 1),
+                                                         pipeline_depth, max_pipeline_depth));
     auto now = std::chrono::steady_clock::now();
     while (!s.ready.empty()) {
       std::shared_ptr<lease> best;

@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 
 namespace actors::net {
@@ -318,46 +319,76 @@ void connection::on_write(const boost::system::error_code& ec) {
 
 // ---- reading (strand) ----
 
+// Frames are parsed out of a read-ahead buffer: one recv brings in every small frame the
+// socket holds, instead of two recv calls per frame (header, then body). System calls are the
+// dominant cost of small messages on these VMs (docs/transport.md).
 void connection::read_header() {
+  while (!strand_closed_ && in_end_ - in_begin_ >= frame_header::size)
+    if (!take_frame()) return;  // its body is being read, or the connection is closing
   if (strand_closed_) return maybe_finish();
+  if (!inbuf_) inbuf_ = std::make_unique_for_overwrite<std::byte[]>(read_ahead);
+  if (in_begin_ > 0) {  // keep the partial header, if any, at the front
+    std::memmove(inbuf_.get(), inbuf_.get() + in_begin_, in_end_ - in_begin_);
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
   ++ops_;
-  boost::asio::async_read(socket_, boost::asio::buffer(read_header_),
-                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                            self->on_header(ec);
+  socket_.async_read_some(boost::asio::buffer(inbuf_.get() + in_end_, read_ahead - in_end_),
+                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                            self->on_read(ec, n);
                           });
 }
 
-void connection::on_header(const boost::system::error_code& ec) {
+void connection::on_read(const boost::system::error_code& ec, std::size_t n) {
   --ops_;
   if (strand_closed_) return maybe_finish();
   if (ec) return close_on_strand(from_socket_error(ec, peer_));
+  in_end_ += n;
+  read_header();
+}
+
+bool connection::take_frame() {
+  std::memcpy(read_header_.data(), inbuf_.get() + in_begin_, frame_header::size);
+  in_begin_ += frame_header::size;
   auto h = frame_header::decode(read_header_);
-  if (!h) return violation(h.error());
+  auto refuse = [this](error why) {
+    violation(std::move(why));
+    return false;
+  };
+  if (!h) return refuse(h.error());
   if (h->kind < first_user_kind)
-    return violation({errc::protocol_error, "frame kind " + std::to_string(h->kind) +
-                                                " after authentication (kinds below 256 are the handshake's)"});
+    return refuse({errc::protocol_error, "frame kind " + std::to_string(h->kind) +
+                                             " after authentication (kinds below 256 are the handshake's)"});
   // The limit is checked here, before the body is allocated: a corrupt or hostile length costs
   // nothing but this connection.
   if (h->length > options_.max_frame_size)
-    return violation({errc::frame_too_large, "announced a frame of " + std::to_string(h->length) +
-                                                 " bytes; the maximum is " + std::to_string(options_.max_frame_size)});
+    return refuse({errc::frame_too_large, "announced a frame of " + std::to_string(h->length) +
+                                              " bytes; the maximum is " + std::to_string(options_.max_frame_size)});
   incoming_.kind = h->kind;
   incoming_.flags = h->flags;
   incoming_.correlation_id = h->correlation_id;
   if (options_.allocate_body && h->length > 0) {
     incoming_.body = options_.allocate_body(*h);
     if (incoming_.body.size() != h->length || !incoming_.body.data())
-      return violation({errc::invalid_argument, "allocate_body returned " + std::to_string(incoming_.body.size()) +
-                                                    " bytes for a frame of " + std::to_string(h->length)});
+      return refuse({errc::invalid_argument, "allocate_body returned " + std::to_string(incoming_.body.size()) +
+                                                 " bytes for a frame of " + std::to_string(h->length)});
   } else {
     incoming_.body = body_buffer(h->length);
   }
-  if (h->length == 0) return deliver();
+  // What was read ahead of the body, then the rest straight into the body's own place.
+  const std::size_t have = std::min<std::size_t>(in_end_ - in_begin_, h->length);
+  if (have > 0) std::memcpy(incoming_.body.data(), inbuf_.get() + in_begin_, have);
+  in_begin_ += have;
+  if (have == h->length) {
+    deliver();
+    return true;
+  }
   ++ops_;
-  boost::asio::async_read(socket_, boost::asio::buffer(incoming_.body.data(), incoming_.body.size()),
-                          transfer_rest{incoming_.body.size()}, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+  boost::asio::async_read(socket_, boost::asio::buffer(incoming_.body.data() + have, h->length - have),
+                          transfer_rest{h->length - have}, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                             self->on_body(ec);
                           });
+  return false;
 }
 
 void connection::on_body(const boost::system::error_code& ec) {
@@ -365,6 +396,7 @@ void connection::on_body(const boost::system::error_code& ec) {
   if (strand_closed_) return maybe_finish();
   if (ec) return close_on_strand(from_socket_error(ec, peer_));
   deliver();
+  read_header();
 }
 
 void connection::deliver() {
@@ -395,7 +427,6 @@ void connection::deliver() {
       return close_on_strand({errc::closed, "on_frame threw"});
     }
   }
-  read_header();
 }
 
 }  // namespace actors::net

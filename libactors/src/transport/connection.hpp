@@ -98,8 +98,12 @@ class connection final : public std::enable_shared_from_this<connection>, public
   // Everything below runs on the connection's strand.
   void write_next();
   void on_write(const boost::system::error_code& ec);
+  /// Parses the frames already read ahead, then reads more.
   void read_header();
-  void on_header(const boost::system::error_code& ec);
+  void on_read(const boost::system::error_code& ec, std::size_t n);
+  /// Takes the frame whose header starts the read-ahead: delivers it (true), or starts reading
+  /// the rest of its body, or closes on a malformed header (false).
+  bool take_frame();
   void on_body(const boost::system::error_code& ec);
   void deliver();
   void violation(error why);
@@ -127,6 +131,9 @@ class connection final : public std::enable_shared_from_this<connection>, public
   std::vector<boost::asio::const_buffer> write_buffers_;
   frame_header::bytes read_header_{};
   frame incoming_;
+  static constexpr std::size_t read_ahead = 64 * 1024;
+  std::unique_ptr<std::byte[]> inbuf_;  // [in_begin_, in_end_) read and not yet parsed
+  std::size_t in_begin_ = 0, in_end_ = 0;
   int ops_ = 0;  // socket operations outstanding
   bool strand_closed_ = false;
   bool finished_ = false;
