@@ -5,8 +5,6 @@
 #include "cluster/executables.hpp"
 #include "cluster/reach.hpp"
 #include "object_exchange.hpp"
-#include "runtime.hpp"
-#include "store_client.hpp"
 #include "head_link.hpp"
 #include "log.hpp"
 #include "transport/address.hpp"
@@ -843,23 +841,10 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   /// Completes `j` from a result the worker left in its node's store: opened here (pulled, from
   /// another node), read in place; then the worker may let its copy go.
   void take_stored_result(const net::connection_ptr& c, const wire::block_ref& ref, std::shared_ptr<job> j) {
-    auto* rt = current_runtime();
-    auto* store = rt ? rt->node_store() : nullptr;
-    if (!store)
-      return j->abandon(std::make_exception_ptr(
-          object_lost_error("actors: the result of " + j->name() + " is in a node's store, and this node has none")));
-    store->open(ref, [exchange = options.exchange, c, ref, j](std::shared_ptr<stored_block> block, std::string why) {
-      if (!block)
-        return j->abandon(std::make_exception_ptr(object_lost_error(
-            "actors: the result of " + j->name() + " could not be read from the node's store: " + why)));
-      object_exchange::block_taken(c, ref.id());
-      try {
-        object_exchange::decode_scope from(exchange, c);  // refs in the result are the worker's
-        j->accept_stored(block->payload(), block);
-      } catch (...) {
-        j->abandon(std::current_exception());
-      }
-    });
+    options.exchange->receive_stored(
+        c, ref, "the result of " + j->name(),
+        [j](std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) { j->accept_stored(encoded, owner); },
+        [j](std::exception_ptr e) { j->abandon(std::move(e)); });
   }
 
   void on_worker_closed(const net::connection_ptr& c, const std::string& why) {

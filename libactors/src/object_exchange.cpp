@@ -148,15 +148,8 @@ void object_exchange::serve_fetch(const net::connection_ptr& c, const net::frame
     try {
       // An array in the node's store goes as it is; another large value is copied there.
       auto block = store_client::array_block_of(found->array_buffer());
-      if (!block) {
-        found->encode_value(w);
-        if (auto* store = self->rt_.node_store(); store && w.bytes().size() >= store_threshold) block = store->stow(w.bytes());
-      }
-      if (block) {
-        answer.stored = block->ref();
-        note_written(block);
-        w.bytes().clear();
-      }
+      if (!block) found->encode_value(w);
+      send_through_store(self->rt_.node_store(), std::move(block), w, answer.stored);
     } catch (...) {
       c->reply(*stub, wire::encode_work(wire::work_kind::call_result, describe_failure(0, std::current_exception())));
       return;
@@ -215,7 +208,11 @@ void object_exchange::fetch(const net::connection_ptr& from, const std::shared_p
           auto self = weak.lock();
           auto from = peer.lock();
           if (!self || !from) throw error("actors: the runtime stopped while an object was fetched");
-          if (!header.stored.empty()) return self->take_stored(from, header.stored, c);
+          if (!header.stored.empty())
+            return self->receive_stored(
+                from, header.stored, "the object " + to_string(id),
+                [c](std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) { c->decode_stored(encoded, owner); },
+                [c](std::exception_ptr e) { c->set_exception(std::move(e)); });
           decode_scope scope(self, from);  // refs inside the value come from the same peer
           reader r(tail);
           c->decode_value(r);
@@ -225,26 +222,35 @@ void object_exchange::fetch(const net::connection_ptr& from, const std::shared_p
       });
 }
 
-void object_exchange::take_stored(const net::connection_ptr& from, const cluster::block_ref& ref,
-                                  const std::shared_ptr<cell>& into) {
+void object_exchange::send_through_store(store_client* store, std::shared_ptr<stored_block> block, writer& w,
+                                         cluster::block_ref& stored) {
+  if (!block && store && w.bytes().size() >= store_threshold) block = store->stow(w.bytes());
+  if (!block) return;
+  stored = block->ref();
+  note_written(block);
+  w.bytes().clear();
+}
+
+void object_exchange::receive_stored(const net::connection_ptr& from, const cluster::block_ref& ref,
+                                     const std::string& what, stored_use use,
+                                     std::function<void(std::exception_ptr)> fail) {
   auto* store = rt_.node_store();
   if (!store)
-    return void(into->set_exception(std::make_exception_ptr(
-        object_lost_error("actors: the object " + to_string(into->id) + " is in a node's store, and this node has none"))));
+    return fail(std::make_exception_ptr(object_lost_error("actors: " + what + " is in a node's store, and this node has none")));
   std::weak_ptr<object_exchange> weak = weak_from_this();
-  store->open(ref, [weak, from, into, ref](std::shared_ptr<stored_block> block, std::string why) {
+  store->open(ref, [weak, from, ref, what, use = std::move(use), fail = std::move(fail)](std::shared_ptr<stored_block> block,
+                                                                                           std::string why) {
     if (!block)
-      return void(into->set_exception(std::make_exception_ptr(
-          object_lost_error("actors: the object " + to_string(into->id) + " could not be read from the node's store: " + why))));
+      return fail(std::make_exception_ptr(
+          object_lost_error("actors: " + what + " could not be read from the node's store: " + why)));
     block_taken(from, ref.id());
     auto self = weak.lock();
-    if (!self) return void(into->set_exception(std::make_exception_ptr(error("actors: the runtime stopped"))));
+    if (!self) return fail(std::make_exception_ptr(error("actors: the runtime stopped")));
     try {
       decode_scope scope(self, from);
-      auto encoded = block->payload();
-      into->decode_stored(encoded, block);
+      use(block->payload(), block);
     } catch (...) {
-      into->set_exception(std::current_exception());
+      fail(std::current_exception());
     }
   });
 }

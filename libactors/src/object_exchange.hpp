@@ -24,6 +24,7 @@
 #include "cluster/work_protocol.hpp"
 #include "transport/connection.hpp"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <typeinfo>
@@ -34,6 +35,7 @@ namespace actors::detail {
 
 class actor_token;
 class runtime;
+class store_client;
 class stored_block;
 
 class object_exchange : public std::enable_shared_from_this<object_exchange> {
@@ -104,6 +106,19 @@ class object_exchange : public std::enable_shared_from_this<object_exchange> {
   static void note_written(const std::shared_ptr<stored_block>& block);
   /// The receiver's side: a stored value `from`'s peer sent is held here now (one-way).
   static void block_taken(const net::connection_ptr& from, const object_id& block);
+  /// Sends a message's value through the node's store: `block` when the value lies there
+  /// already, else a copy of `w`'s bytes when they are store_threshold or more and `store` has
+  /// room. Names the block in `stored`, empties `w` and lends the block to the receiver (this
+  /// thread's pin_scope). Otherwise leaves `w` to travel inline.
+  static void send_through_store(store_client* store, std::shared_ptr<stored_block> block, writer& w,
+                                 cluster::block_ref& stored);
+  /// The receiver's side of a stored value `from`'s peer sent: opens it on this node (pulled
+  /// first if its home is another node), tells the peer it may let go, and runs `use` on its
+  /// encoding under a decode_scope for `from`. `fail` gets object_lost_error naming `what` when
+  /// it cannot be opened, or what `use` threw.
+  using stored_use = std::function<void(std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner)>;
+  void receive_stored(const net::connection_ptr& from, const cluster::block_ref& ref, const std::string& what,
+                      stored_use use, std::function<void(std::exception_ptr)> fail);
   /// A borrowed handle is gone: tells `lender`'s peer (one-way).
   static void release_handle(const net::connection_ptr& lender, const actor_id& id);
   /// This thread's decode_scope, or null.
@@ -112,9 +127,6 @@ class object_exchange : public std::enable_shared_from_this<object_exchange> {
  private:
   void serve_fetch(const net::connection_ptr& c, const net::frame& request);
   void fetch(const net::connection_ptr& from, const std::shared_ptr<cell>& into);
-  /// Completes `into` from a value `from`'s peer keeps in its node's store: opens it here (a
-  /// pull, if that is another node), reads it in place and tells the peer.
-  void take_stored(const net::connection_ptr& from, const cluster::block_ref& ref, const std::shared_ptr<cell>& into);
 
   template <class T>
   struct pinned {

@@ -197,11 +197,10 @@ std::shared_ptr<byte_buffer> runtime::allocate(std::size_t bytes) {
 std::shared_ptr<byte_buffer> runtime::allocate_array(std::size_t count, std::size_t element_size) {
   const std::size_t bytes = count * element_size;
   if (store_ && bytes >= store_threshold) {
-    constexpr std::size_t elements_at = stored_payload_offset + sizeof(std::uint64_t);
-    if (auto block = store_->create(elements_at + bytes)) {
+    if (auto block = store_->create(stored_elements_offset + bytes)) {
       const std::uint64_t encoded_count = count;  // the codec's count, so the block is the value's encoding
       std::memcpy(block->payload().data(), &encoded_count, sizeof encoded_count);
-      auto* elements = block->data() + elements_at;
+      auto* elements = block->data() + stored_elements_offset;
       return slice_of(std::move(block), elements, bytes);
     }
   }

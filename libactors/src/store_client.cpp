@@ -167,8 +167,8 @@ std::shared_ptr<stored_block> store_client::array_block_of(const std::shared_ptr
   auto* slice = dynamic_cast<const slice_buffer*>(buffer.get());
   if (!slice) return nullptr;
   auto block = std::dynamic_pointer_cast<stored_block>(slice->owner());
-  constexpr std::size_t elements_at = stored_payload_offset + sizeof(std::uint64_t);
-  if (!block || slice->data() != block->data() + elements_at || elements_at + slice->size() != block->size())
+  if (!block || slice->data() != block->data() + stored_elements_offset ||
+      stored_elements_offset + slice->size() != block->size())
     return nullptr;
   return block;
 }

@@ -31,6 +31,7 @@ namespace actors::detail {
 /// Where a value's encoding starts in its block. Arrays are encoded as a u64 count and the
 /// elements, so their elements start at 64: cache-line aligned, as get_view promises.
 inline constexpr std::size_t stored_payload_offset = 56;
+inline constexpr std::size_t stored_elements_offset = stored_payload_offset + sizeof(std::uint64_t);
 /// Values whose encoding is at least this long travel through the store, smaller ones inline
 /// in messages (issue 3: "< 100 KiB by default").
 inline constexpr std::size_t store_threshold = 100 * 1024;

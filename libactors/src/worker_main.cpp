@@ -17,7 +17,6 @@
 #include "object_exchange.hpp"
 #include "runtime.hpp"
 #include "scheduler.hpp"
-#include "store_client.hpp"
 #include "transport/connection.hpp"
 #include "transport/io_pool.hpp"
 #include "transport/listener.hpp"
@@ -82,14 +81,8 @@ class pushed_call final : public job {
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
     if (result.outcome == wire::call_outcome::ok) {
       // A large result waits in the node's store, where the client reads or pulls it.
-      auto* store = current_runtime() ? current_runtime()->node_store() : nullptr;
-      if (store && out.bytes().size() >= store_threshold) {
-        if (auto block = store->stow(out.bytes())) {
-          result.stored = block->ref();
-          object_exchange::note_written(block);
-          out.bytes().clear();
-        }
-      }
+      object_exchange::send_through_store(current_runtime() ? current_runtime()->node_store() : nullptr, nullptr, out,
+                                          result.stored);
       exchange_->pin(client_, lent.take());
     }
     answer(result, result.outcome == wire::call_outcome::ok ? std::move(out.bytes()) : std::vector<std::byte>{});
