@@ -59,12 +59,16 @@ class test_cluster {
     shapes[nodes - 1].resources = cfg.resources;
     shapes[0].memory = cfg.object_store_memory;
     const std::string head_dir = temp_ + "/h";
-    auto head = run_start(shapes[0], "--head --port 0", head_dir);
+    auto head = finish_start(launch_start(shapes[0], "--head --port 0", head_dir));
     REQUIRE_MESSAGE(head.has_value(), "the head printed no address");
     address_ = *head;
+    // The other nodes start side by side: each only needs the head.
+    std::vector<started> others;
     for (int i = 1; i < nodes; ++i)
-      run_start(shapes[i], "--address " + address_ + " --token-file " + head_dir + "/session_latest/token",
-                temp_ + "/n" + std::to_string(i));
+      others.push_back(launch_start(shapes[i], "--address " + address_ + " --token-file " + head_dir +
+                                                   "/session_latest/token",
+                                    temp_ + "/n" + std::to_string(i)));
+    for (auto& s : others) finish_start(std::move(s));
     join_ = actors::config{.address = address_, .ns = cfg.ns, .token = read_token(temp_ + "/h")};
   }
   test_cluster(const test_cluster&) = delete;
@@ -73,9 +77,12 @@ class test_cluster {
   ~test_cluster() {
     // $ACTORS_TEST_CLUSTER_LOGS=1 prints every daemon and worker log: for a case that fails.
     if (std::getenv("ACTORS_TEST_CLUSTER_LOGS")) print_logs();
-    // Nodes before the head, so that each can still tell the head it leaves.
-    for (auto dir = dirs_.rbegin(); dir != dirs_.rend(); ++dir)
-      run("'" + cluster_cli() + "' stop --temp-dir " + *dir + " >/dev/null 2>&1");
+    // Nodes before the head, so that each can still tell the head it leaves; the nodes side by side.
+    std::string stop_nodes;
+    for (std::size_t i = 1; i < dirs_.size(); ++i)
+      stop_nodes += "'" + cluster_cli() + "' stop --temp-dir " + dirs_[i] + " >/dev/null 2>&1 & ";
+    if (!stop_nodes.empty()) run(stop_nodes + "wait");
+    if (!dirs_.empty()) run("'" + cluster_cli() + "' stop --temp-dir " + dirs_[0] + " >/dev/null 2>&1");
     std::error_code ec;
     std::filesystem::remove_all(temp_, ec);
   }
@@ -103,8 +110,14 @@ class test_cluster {
     return out.str();
   }
 
-  /// Runs `actors start` for one node; returns the address it printed, if any.
-  std::optional<std::string> run_start(const node_shape& s, const std::string& how, const std::string& dir) {
+  /// An `actors start` that runs; finish_start() reads what it printed.
+  struct started {
+    std::string command;
+    FILE* out = nullptr;
+  };
+
+  /// Launches `actors start` for one node.
+  started launch_start(const node_shape& s, const std::string& how, const std::string& dir) {
     std::filesystem::create_directories(dir);
     dirs_.push_back(dir);
     std::ostringstream cmd;
@@ -113,14 +126,18 @@ class test_cluster {
     if (!s.resources.empty()) cmd << " --resources '" << resources_json(s.resources) << "'";
     if (s.memory) cmd << " --object-store-memory " << s.memory;
     cmd << " 2>&1";
+    return {cmd.str(), ::popen(cmd.str().c_str(), "r")};
+  }
+
+  /// Waits for a launched start to succeed; returns the address it printed, if any.
+  static std::optional<std::string> finish_start(started s) {
+    REQUIRE_MESSAGE(s.out != nullptr, "cannot run " << s.command);
     std::string out;
-    if (FILE* p = ::popen(cmd.str().c_str(), "r")) {
-      char buf[512];
-      while (std::fgets(buf, sizeof buf, p)) out += buf;
-      int status = ::pclose(p);
-      INFO(cmd.str() << "\n" << out);
-      REQUIRE(status == 0);
-    }
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, s.out)) out += buf;
+    int status = ::pclose(s.out);
+    INFO(s.command << "\n" << out);
+    REQUIRE(status == 0);
     std::smatch m;
     if (!std::regex_search(out, m, std::regex(R"(address:\s+(\S+))"))) return std::nullopt;
     return m[1].str();

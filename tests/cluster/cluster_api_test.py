@@ -75,13 +75,17 @@ def main():
         env["ACTORS_ADDRESS"] = match.group(1)
         env["ACTORS_TEMP_DIR"] = temp
         env["ACTORS_TEST_CLI"] = actors  # a test adds a node of its own
-        for shape in shapes[1:]:
-            node = subprocess.run([actors, "start", "--address", match.group(1), *shape, "--temp-dir", temp],
-                                  capture_output=True, text=True, timeout=START_TIMEOUT, env=env)
+        # The other nodes start side by side: each only needs the head.
+        starting = [subprocess.Popen([actors, "start", "--address", match.group(1), *shape, "--temp-dir", temp],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+                    for shape in shapes[1:]]
+        for node in starting:
+            out, _ = node.communicate(timeout=START_TIMEOUT)
             if node.returncode != 0:
-                print(node.stdout, node.stderr, "cluster_api_test: a node did not start", sep="\n", flush=True)
+                print(out, "cluster_api_test: a node did not start", sep="\n", flush=True)
                 failed = True
-                return 1
+        if failed:
+            return 1
         run = subprocess.run([driver, *driver_args], env=env, timeout=DRIVER_TIMEOUT)
         failed = run.returncode != 0
         # Workers are fate-shared with their driver: the node manager stops them once it left.

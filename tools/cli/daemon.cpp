@@ -69,7 +69,7 @@ start_outcome wait_until_ready(pid_t pid, const session& s, const std::string& n
           return result;
         }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);

@@ -48,7 +48,7 @@ bool wait_until_gone(const std::vector<node_record*>& procs, std::chrono::steady
     for (const auto* r : procs) any = any || is_running(*r);
     if (!any) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
 
