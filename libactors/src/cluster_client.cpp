@@ -227,7 +227,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     if (!answer.accepted) throw error("actors: the node manager refused this process: " + answer.reason);
     node_id = answer.node_id;
     job_id = answer.job_id.empty() ? options.client_id : answer.job_id;
-    store = {answer.store_segment, answer.store_address};
+    store = {answer.store_segment, answer.store_address, answer.store_overflow};
   }
 
   /// Runs `use` with a registered connection to the node manager at `address` (another node,

@@ -81,7 +81,7 @@ class cluster_client {
   const std::string& token_hex() const noexcept;
   /// The node's shared store, as the node manager named it at registration (segment "": none).
   struct store_place {
-    std::string segment, address;
+    std::string segment, address, overflow;
   };
   store_place node_store() const;
 

@@ -197,7 +197,10 @@ std::shared_ptr<byte_buffer> runtime::allocate(std::size_t bytes) {
 std::shared_ptr<byte_buffer> runtime::allocate_array(std::size_t count, std::size_t element_size) {
   const std::size_t bytes = count * element_size;
   if (store_ && bytes >= store_threshold) {
-    if (auto block = store_->create(stored_elements_offset + bytes)) {
+    std::string never_fits;
+    auto block = store_->create(stored_elements_offset + bytes, &never_fits);
+    if (!never_fits.empty()) throw error("actors: a value of " + std::to_string(bytes) + " bytes cannot be stored: " + never_fits);
+    if (block) {
       const std::uint64_t encoded_count = count;  // the codec's count, so the block is the value's encoding
       std::memcpy(block->payload().data(), &encoded_count, sizeof encoded_count);
       auto* elements = block->data() + stored_elements_offset;
@@ -210,7 +213,8 @@ std::shared_ptr<byte_buffer> runtime::allocate_array(std::size_t count, std::siz
 void runtime::attach_cluster(std::unique_ptr<cluster_client> client) {
   set_spin_policy(spin_policy::cluster);  // results now come from other processes
   if (auto where = client->node_store(); !where.segment.empty())
-    store_ = store_client::connect(client->node_address(), client->token_hex(), where.segment, where.address);
+    store_ = store_client::connect(client->node_address(), client->token_hex(), where.segment, where.overflow,
+                                   where.address);
   cluster_ = std::move(client);
 }
 

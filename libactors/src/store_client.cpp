@@ -16,6 +16,7 @@
 #include <cstring>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/post.hpp>
@@ -33,6 +34,7 @@ constexpr auto open_timeout = std::chrono::minutes(30);
 
 struct store_link {
   object_store::attached_arena arena;
+  std::optional<object_store::attached_arena> overflow;  // the node's overflow file, if it has one
   std::string home;
   std::mutex mu;
   net::connection_ptr conn;  // guarded by mu; null once the client closed
@@ -46,7 +48,7 @@ struct store_link {
   }
   /// The block the node answered, mapped here; null with `why` when it answered no.
   std::shared_ptr<stored_block> block_of(const std::shared_ptr<store_link>& self, const net::result<net::frame>& reply,
-                                         std::string& why) {
+                                         std::string& why, bool* never_fits = nullptr) {
     if (!reply) {
       why = "the node manager did not answer: " + to_string(reply.error());
       return nullptr;
@@ -60,10 +62,16 @@ struct store_link {
     }
     if (!answer.ok) {
       why = answer.reason;
+      if (never_fits) *never_fits = answer.too_large;
       return nullptr;
     }
     object_id id{.hi = answer.hi, .lo = answer.lo};
-    auto bytes = arena.write(answer.offset, answer.size);
+    if (answer.overflow && !overflow) {
+      why = "the node placed the value in an overflow file this process has not mapped";
+      release(id);
+      return nullptr;
+    }
+    auto bytes = (answer.overflow ? *overflow : arena).write(answer.offset, answer.size);
     if (!bytes) {
       why = "the node's answer points outside its store";
       release(id);
@@ -88,16 +96,26 @@ store_client::store_client() = default;
 store_client::~store_client() { close(); }
 
 std::unique_ptr<store_client> store_client::connect(const std::string& node_address, const std::string& token_hex,
-                                                    const std::string& segment, const std::string& home) {
+                                                    const std::string& segment, const std::string& overflow,
+                                                    const std::string& home) {
   auto mapped = object_store::attached_arena::attach(segment, object_store::access_mode::read_write);
   if (!mapped)
     throw error("actors: cannot map the node's store " + segment + ": " + std::string(object_store::to_string(mapped.error())));
+  std::optional<object_store::attached_arena> overflow_mapped;
+  if (!overflow.empty()) {
+    auto file = object_store::attached_arena::attach_file(overflow, object_store::access_mode::read_write);
+    if (!file)
+      throw error("actors: cannot map the node's overflow file " + overflow + ": " +
+                  std::string(object_store::to_string(file.error())));
+    overflow_mapped = std::move(*file);
+  }
   auto token = net::cluster_token::from_hex(token_hex);
   auto where = net::parse_address(wire::nearest_way(node_address));
   if (!token || !where) throw error("actors: cannot reach the node's store at " + node_address);
   std::unique_ptr<store_client> client(new store_client());
   client->io_ = std::make_unique<net::io_pool>(1);
   client->link_ = std::make_shared<store_link>(std::move(*mapped), home);
+  client->link_->overflow = std::move(overflow_mapped);
   std::promise<std::thread::id> io_thread;
   boost::asio::post(client->io_->context(), [&io_thread] { io_thread.set_value(std::this_thread::get_id()); });
   client->link_->io_thread = io_thread.get_future().get();
@@ -114,7 +132,7 @@ void store_client::close() {
   link_->conn = nullptr;
 }
 
-std::shared_ptr<stored_block> store_client::create(std::uint64_t size) {
+std::shared_ptr<stored_block> store_client::create(std::uint64_t size, std::string* never_fits) {
   auto c = link_->connection();
   // On this client's own thread the answer could never arrive: the value stays out instead.
   if (!c || size < stored_payload_offset || std::this_thread::get_id() == link_->io_thread) return nullptr;
@@ -122,8 +140,12 @@ std::shared_ptr<stored_block> store_client::create(std::uint64_t size) {
                           std::chrono::duration_cast<std::chrono::milliseconds>(create_timeout))
                    .get();
   std::string why;
-  auto block = link_->block_of(link_, reply, why);
-  if (!block) log_warning("actors: a value stays out of the node's shared store: " + why);
+  bool too_large = false;
+  auto block = link_->block_of(link_, reply, why, &too_large);
+  if (too_large && never_fits)
+    *never_fits = std::move(why);
+  else if (!block)
+    log_warning("actors: a value stays out of the node's shared store: " + why);
   return block;
 }
 

@@ -61,18 +61,20 @@ class store_client {
  public:
   using opened_fn = std::function<void(std::shared_ptr<stored_block> block, std::string why_not)>;
 
-  /// Connects to the node manager at `node_address` and maps `segment`, whose blocks other
-  /// nodes pull from `home`; throws actors::error.
+  /// Connects to the node manager at `node_address` and maps `segment` and the `overflow` file
+  /// ("" = none), whose blocks other nodes pull from `home`; throws actors::error.
   static std::unique_ptr<store_client> connect(const std::string& node_address, const std::string& token_hex,
-                                               const std::string& segment, const std::string& home);
+                                               const std::string& segment, const std::string& overflow,
+                                               const std::string& home);
   ~store_client();
   store_client(const store_client&) = delete;
   store_client& operator=(const store_client&) = delete;
 
   /// A new block of `size` bytes (at least stored_payload_offset), or null when the store has
-  /// no room or the node cannot be asked: the caller keeps the value elsewhere. Not from this
-  /// client's own thread (an opened_fn).
-  std::shared_ptr<stored_block> create(std::uint64_t size);
+  /// no room or the node cannot be asked: the caller keeps the value elsewhere. When no block
+  /// that large can ever be had on this node, `never_fits` (if given) receives why. Not from
+  /// this client's own thread (an opened_fn).
+  std::shared_ptr<stored_block> create(std::uint64_t size, std::string* never_fits = nullptr);
   /// A block holding `encoded` at stored_payload_offset, or null as create().
   std::shared_ptr<stored_block> stow(std::span<const std::byte> encoded);
   /// Pins the block `ref` names on this node (pulled from its home first if it is elsewhere);

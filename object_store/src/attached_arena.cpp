@@ -9,9 +9,15 @@
 namespace actors::object_store {
 
 expected<attached_arena, errc> attached_arena::attach(const std::string& shm_name, access_mode mode) {
-  auto region = detail::map_existing_region(shm_name, mode == access_mode::read_write);
+  auto region = detail::map_existing_region(detail::backing::shm, shm_name, mode == access_mode::read_write);
   if (!region) return unexpected(region.error());
   return attached_arena(region->base, region->length, mode, shm_name);
+}
+
+expected<attached_arena, errc> attached_arena::attach_file(const std::string& path, access_mode mode) {
+  auto region = detail::map_existing_region(detail::backing::file, path, mode == access_mode::read_write);
+  if (!region) return unexpected(region.error());
+  return attached_arena(region->base, region->length, mode, path);
 }
 
 attached_arena::attached_arena(attached_arena&& other) noexcept

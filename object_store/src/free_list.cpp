@@ -19,7 +19,7 @@ std::optional<std::uint64_t> free_list::take(std::uint64_t size) {
   return offset;
 }
 
-void free_list::give(std::uint64_t offset, std::uint64_t size) {
+std::pair<std::uint64_t, std::uint64_t> free_list::give(std::uint64_t offset, std::uint64_t size) {
   check(size > 0 && offset <= capacity_ && size <= capacity_ - offset, "freed block lies outside the arena");
   auto next = by_offset_.lower_bound(offset);
   check(next == by_offset_.end() || offset + size <= next->first, "freed block is already free (double free?)");
@@ -37,6 +37,7 @@ void free_list::give(std::uint64_t offset, std::uint64_t size) {
     erase(next);
   }
   insert(offset, size);
+  return {offset, size};
 }
 
 void free_list::insert(std::uint64_t offset, std::uint64_t size) {

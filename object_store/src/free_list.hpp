@@ -25,7 +25,8 @@ class free_list {
   /// The offset of a block of exactly `size` bytes, or nullopt when no free block is that large.
   std::optional<std::uint64_t> take(std::uint64_t size);
   /// Returns [offset, offset + size). Aborts if any part of it is already free or out of range.
-  void give(std::uint64_t offset, std::uint64_t size);
+  /// Gives back the free block it became part of (offset, size), merged with its free neighbours.
+  std::pair<std::uint64_t, std::uint64_t> give(std::uint64_t offset, std::uint64_t size);
 
   std::size_t blocks() const noexcept { return by_offset_.size(); }
 

@@ -6,20 +6,44 @@
 
 namespace actors::object_store {
 
-store::store(std::shared_ptr<arena> memory, std::unique_ptr<spill_folder> spill)
-    : memory_(std::move(memory)), spill_(std::move(spill)) {
+store::store(std::shared_ptr<arena> memory, std::unique_ptr<spill_folder> spill, std::shared_ptr<arena> overflow)
+    : memory_(std::move(memory)), spill_(std::move(spill)), overflow_(std::move(overflow)) {
   detail::check(memory_ != nullptr, "store constructed without an arena");
 }
 
 store::~store() {
   // Spilled objects hold no memory; spill_ deletes their files when it goes, after this body.
   for (auto& [id, e] : objects_)
-    if (!e.spilled) memory_->deallocate(e.block);
+    if (!e.spilled) arena_of(e).deallocate(e.block);
+}
+
+bool store::overflowed(const allocation& block) const noexcept {
+  if (!overflow_) return false;
+  // In integers: comparing pointers into different objects is undefined.
+  const auto at = reinterpret_cast<std::uintptr_t>(block.data);
+  const auto base = reinterpret_cast<std::uintptr_t>(overflow_->base());
+  return at >= base && at - base < overflow_->capacity();
+}
+
+bool store::in_overflow(std::span<const std::byte> bytes) const noexcept {
+  return overflowed(allocation{.data = const_cast<std::byte*>(bytes.data())});
+}
+
+void store::account(entry& e, const allocation& block, int sign) {
+  e.overflowed = overflowed(block);
+  auto& bytes = e.overflowed ? overflow_bytes_ : bytes_used_;
+  if (sign > 0) {
+    bytes += block.size;
+    if (e.overflowed) ++overflow_objects_;
+  } else {
+    bytes -= block.size;
+    if (e.overflowed) --overflow_objects_;
+  }
 }
 
 expected<std::byte*, errc> store::create(object_id id, std::uint64_t size) {
   if (id.nil()) return unexpected(errc::invalid_argument);
-  if (size > memory_->capacity()) return unexpected(errc::too_large);
+  if (size > memory_->capacity() && (!overflow_ || size > overflow_->capacity())) return unexpected(errc::too_large);
   std::unique_lock lock(mu_);
   if (objects_.contains(id)) return unexpected(errc::already_exists);
   auto block = allocate(lock, size);
@@ -27,12 +51,12 @@ expected<std::byte*, errc> store::create(object_id id, std::uint64_t size) {
   // allocate() may have let go of the lock while it spilled: the id may have been taken since.
   auto [it, fresh] = objects_.try_emplace(id);
   if (!fresh) {
-    memory_->deallocate(*block);
+    (overflowed(*block) ? *overflow_ : *memory_).deallocate(*block);
     return unexpected(errc::already_exists);
   }
   it->second.block = *block;
   it->second.size = size;
-  bytes_used_ += block->size;
+  account(it->second, *block, +1);
   return block->data;
 }
 
@@ -103,14 +127,18 @@ bool store::spilled(object_id id) const {
 
 store::stats store::statistics() const {
   std::lock_guard lock(mu_);
-  return {objects_.size(), bytes_used_, memory_->capacity(), evictions_,
-          spilled_objects_, spilled_bytes_, spills_, restores_};
+  return {objects_.size(), bytes_used_,       memory_->capacity(), evictions_,        spilled_objects_,
+          spilled_bytes_,  spills_,           restores_,           overflow_objects_, overflow_bytes_};
 }
 
 void store::relist(table::iterator it) {
   auto& e = it->second;
   const bool idle = e.sealed && e.pins == 0 && !e.removed && !e.spilled && e.io == io_state::none;
-  const auto want = !idle ? list_kind::none : e.evictable ? list_kind::evict : list_kind::spill;
+  // An object in the overflow arena is on disk already, and its room is not memory's: it is
+  // neither evicted nor spilled to make room in memory.
+  const auto want = !idle || e.overflowed ? list_kind::none
+                    : e.evictable         ? list_kind::evict
+                                          : list_kind::spill;
   if (e.listed == want) return;  // keeps its place
   unlist(e);
   if (want == list_kind::none) return;
@@ -147,8 +175,8 @@ void store::erase(table::iterator it) {
     --spilled_objects_;
     spilled_bytes_ -= e.size;
   } else {
-    memory_->deallocate(e.block);
-    bytes_used_ -= e.block.size;
+    arena_of(e).deallocate(e.block);
+    account(e, e.block, -1);
   }
   objects_.erase(it);
 }
@@ -168,6 +196,13 @@ std::optional<allocation> store::allocate_evicting(std::uint64_t size) {
 }
 
 expected<allocation, errc> store::allocate(std::unique_lock<std::mutex>& lock, std::uint64_t size) {
+  auto block = allocate_in_memory(lock, size);
+  if (block || !overflow_) return block;
+  if (auto placed = overflow_->allocate(size)) return *placed;
+  return block;  // why memory had no room
+}
+
+expected<allocation, errc> store::allocate_in_memory(std::unique_lock<std::mutex>& lock, std::uint64_t size) {
   if (auto block = allocate_evicting(size)) return *block;
   if (!spill_) return unexpected(errc::out_of_memory);
   // One spiller at a time: two would each write out victims for a room that one of them then
@@ -204,7 +239,7 @@ errc store::spill_one(std::unique_lock<std::mutex>& lock, object_id id) {
       spill_->remove(id);  // a reader wants it in memory, or nobody wants it: the file is moot
     } else {
       memory_->deallocate(e.block);
-      bytes_used_ -= e.block.size;
+      account(e, e.block, -1);
       e.block = {};
       e.spilled = true;
       ++spilled_objects_;
@@ -230,7 +265,7 @@ expected<std::span<const std::byte>, errc> store::restore(std::unique_lock<std::
     const errc read = spill_->read(id, std::span<std::byte>(block->data, e.size));
     lock.lock();
     if (read != errc::ok || e.removed) {
-      memory_->deallocate(*block);
+      (overflowed(*block) ? *overflow_ : *memory_).deallocate(*block);
       // A missing file is an I/O failure too: the object exists, its bytes could not be had.
       if (read != errc::ok) result = unexpected(errc::io_error);
     } else {
@@ -240,7 +275,7 @@ expected<std::span<const std::byte>, errc> store::restore(std::unique_lock<std::
       ++restores_;
       e.spilled = false;
       e.block = *block;
-      bytes_used_ += block->size;
+      account(e, *block, +1);
       ++e.pins;
       result = std::span<const std::byte>(e.block.data, e.size);
     }

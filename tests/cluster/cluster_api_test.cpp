@@ -6,6 +6,7 @@
 
 #include <actors/actors.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -157,6 +158,33 @@ bool stores_at_baseline(std::chrono::seconds bound) {
   return false;
 }
 
+/// Bytes of disk the files in `folder` hold (holes hold none).
+std::uint64_t disk_bytes_in(const std::string& folder) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    struct stat st {};
+    if (::stat(entry.path().c_str(), &st) == 0) total += static_cast<std::uint64_t>(st.st_blocks) * 512;
+  }
+  return total;
+}
+
+/// On a node with a small store: puts `count` arrays of `mib` MiB (array i filled with i + 1)
+/// and holds them all, so that the later ones find the memory in use; another task on the node
+/// then reads each in place. Returns the sums it saw and the disk the spill folder held meanwhile.
+std::pair<std::vector<double>, std::uint64_t> fill_small_store(int count, int mib, std::string folder) {
+  std::vector<actors::object_ref<std::vector<double>>> held;
+  for (int i = 0; i < count; ++i) held.push_back(actors::put(std::vector<double>(std::size_t(mib) << 17, i + 1.0)));
+  const auto disk = disk_bytes_in(folder);
+  std::vector<double> sums;
+  for (const auto& r : held)
+    sums.push_back(std::get<0>(actors::get(actors::task(view_and_read).set_resources({{"small", 1}}).remote(r))));
+  return {sums, disk};
+}
+
+/// Puts an array of `bytes` bytes; returns its length.
+std::size_t put_bytes(std::size_t bytes) { return actors::get(actors::put(std::vector<std::uint8_t>(bytes, 1))).size(); }
+
 class placed {
  public:
   static placed* make() { return new placed; }
@@ -166,7 +194,8 @@ class placed {
 ACTORS_REMOTE(add, process_id, shout, fail_with, die_now, sum, sleep_ms, counter::make, counter::make_broken,
               &counter::add, &counter::get, &counter::where, &counter::fail, plus_one, sum_refs, put_inside,
               submit_inside, sum_view, add_through, add_to_named, node_after, visible_gpus, add_elsewhere, filled,
-              placed::make, &placed::node, view_and_read, patterned, checksum_here, block_of, sum_blocks)
+              placed::make, &placed::node, view_and_read, patterned, checksum_here, block_of, sum_blocks,
+              fill_small_store, put_bytes)
 
 /// The 8-digit id of the node offering `resource` (cluster_api_test.py --nodes 3 gives "special"
 /// and the GPUs to one node and "other" to another).
@@ -404,6 +433,41 @@ TEST_CASE("the node's store gives its memory back once no process holds the valu
     CHECK(std::get<0>(actors::get(actors::task(view_and_read).remote(a))) == doctest::Approx(1.0 * (1 << 20)));
     CHECK(actors::available_resources()["object_store_memory"] < actors::cluster_resources()["object_store_memory"]);
   }
+  CHECK(stores_at_baseline(std::chrono::seconds(20)));
+}
+
+TEST_CASE("a node whose store memory is all in use places further values on disk, read in place there" *
+          doctest::timeout(300)) {
+  joined cluster;
+  // A node of this test's own, with 64 MiB of store memory and 256 MiB of spilling space.
+  const std::string temp = std::getenv("ACTORS_TEMP_DIR"), folder = temp + "/small_spill";
+  const char* cli = std::getenv("ACTORS_TEST_CLI");
+  REQUIRE(cli);
+  auto start = std::string(cli) + " start --address " + std::getenv("ACTORS_ADDRESS") + " --temp-dir " + temp +
+               " --num-cpus 2 --resources '{\"small\": 4}' --object-store-memory 67108864" +
+               " --object-spilling-directory " + folder + " --object-spilling-limit 268435456 > /dev/null";
+  REQUIRE(std::system(start.c_str()) == 0);
+  {
+    // Six 16 MiB arrays held at once: three fill the memory, the others go to disk.
+    auto [sums, disk] = actors::get(actors::task(fill_small_store).set_resources({{"small", 1}}).remote(6, 16, folder));
+    REQUIRE(sums.size() == 6);
+    for (int i = 0; i < 6; ++i) CHECK(sums[i] == doctest::Approx((i + 1.0) * (16 << 17)));
+    CHECK(disk >= (32u << 20));
+    // More than the memory and the disk together: a clear error, and the node carries on.
+    try {
+      actors::get(actors::task(put_bytes).set_resources({{"small", 1}}).remote(std::size_t{400} << 20));
+      FAIL("a value larger than the node's store and its spilling space was stored");
+    } catch (const actors::error& e) {
+      CHECK(std::string(e.what()).find("can never hold") != std::string::npos);
+      CHECK(std::string(e.what()).find("--object-spilling-limit") != std::string::npos);
+    }
+    CHECK(actors::get(actors::task(put_bytes).set_resources({{"small", 1}}).remote(std::size_t{8} << 20)) == (8u << 20));
+  }
+  // The disk is given back with the values (their releases reach the node after the results).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (disk_bytes_in(folder) >= (1u << 20) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(disk_bytes_in(folder) < (1u << 20));
   CHECK(stores_at_baseline(std::chrono::seconds(20)));
 }
 

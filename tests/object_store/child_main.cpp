@@ -2,6 +2,8 @@
 // with fork + exec (so it shares nothing with them but the shared-memory names) and read its
 // answers on stdout, one line each:
 //
+// NAME is a shared-memory name ("/name") or the path of an arena that is a file ("/dir/file").
+//
 //   read NAME OFFSET SIZE       attach NAME read-only, checksum the bytes in place; prints
 //                               "checksum <hex> view_anon_kib <n> read_shmem_kib <n>
 //                               in_place <0|1> write <errc>"
@@ -41,12 +43,16 @@ std::uint64_t status_kib(const std::string& field) {
   return 0;
 }
 
+actors::expected<attached_arena, errc> attach_named(const std::string& name, access_mode mode = access_mode::read_only) {
+  return name.find('/', 1) != std::string::npos ? attached_arena::attach_file(name, mode) : attached_arena::attach(name, mode);
+}
+
 int read_in_place(const char* name, std::uint64_t offset, std::uint64_t size) {
   // A copy would be made by attach() or read(): private memory is measured across those. The
   // checksum then touches the bytes, which the sanitizers shadow with private memory of their
   // own, so across it only the shared pages are measured.
   const auto anon_before = status_kib("RssAnon");
-  auto view = attached_arena::attach(name);
+  auto view = attach_named(name);
   if (!view) {
     std::printf("attach %s\n", std::string(to_string(view.error())).c_str());
     return 3;
@@ -68,7 +74,7 @@ int read_in_place(const char* name, std::uint64_t offset, std::uint64_t size) {
 }
 
 int fill_in_place(const char* name, std::uint64_t offset, std::uint64_t size, std::uint64_t seed) {
-  auto view = attached_arena::attach(name, access_mode::read_write);
+  auto view = attach_named(name, access_mode::read_write);
   if (!view) return 3;
   auto bytes = view->write(offset, size);
   if (!bytes) return 3;

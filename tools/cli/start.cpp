@@ -35,6 +35,12 @@ Options:
   --num-gpus N                GPUs this node offers (default: detected, $CUDA_VISIBLE_DEVICES)
   --resources JSON            custom resources, e.g. '{"custom": 1, "ssd": 2}'
   --object-store-memory BYTES bytes for the object store (default: 30% of memory)
+  --object-spilling-directory DIR
+                              where values go once the object store's memory is all in use
+                              (default: the session folder's 'spill')
+  --object-spilling-limit BYTES
+                              how much of that disk they may take (default: 90% of its free
+                              space at start; 0 = none: a full store refuses new values)
   --node-ip IP                the address other hosts reach this node at, and that it reports
                               to the head (default: the source address of the default route,
                               else the first address of an interface that is up; give it on
@@ -55,7 +61,7 @@ const std::vector<flag_spec> start_flags = {
     {"head", false},  {"address"},       {"port"},       {"num-cpus"},
     {"num-gpus"},     {"resources"},     {"object-store-memory"}, {"node-ip"},
     {"temp-dir"},     {"token-file"},    {"heartbeat-interval-ms"}, {"heartbeat-timeout-ms"},
-    {"block", false},
+    {"block", false}, {"object-spilling-directory"}, {"object-spilling-limit"},
 };
 
 // The daemon's start-up (listen, or register with the head) is bounded well inside this.
@@ -117,7 +123,27 @@ struct start_plan {
   cluster::node_info self;
   fs::path log_file;
   bool block = false;
+  fs::path spill_directory;
+  std::uint64_t spill_limit = 0;
 };
+
+// Where the node's store overflows to once its memory is all in use (docs/cluster.md,
+// "Spilling"), and how much it may take there.
+void plan_spilling(start_plan& plan, const parsed_flags& f) {
+  plan.spill_directory =
+      fs::absolute(f.text("object-spilling-directory").value_or((plan.sess.dir / "spill").string())).lexically_normal();
+  if (auto limit = f.count("object-spilling-limit")) {
+    plan.spill_limit = *limit;
+    return;
+  }
+  // The free space of the nearest folder that exists: the spill folder is made when first used.
+  auto existing = plan.spill_directory;
+  std::error_code ec;
+  while (!fs::exists(existing, ec) && existing.has_parent_path() && existing != existing.parent_path())
+    existing = existing.parent_path();
+  auto space = fs::space(existing, ec);
+  plan.spill_limit = ec ? 0 : space.available / 10 * 9;
+}
 
 /// Where the node's worker pool listens: known before it starts, so the node can announce it.
 std::string pool_address(const start_plan& plan) {
@@ -142,6 +168,8 @@ std::unique_ptr<cluster::worker_pool> start_worker_pool(const start_plan& plan, 
                                      .gpu_ids = cluster::gpu_device_ids(
                                          plan.self.total.contains("GPU") ? plan.self.total.at("GPU") : 0),
                                      .view = std::move(view),
+                                     .spill_directory = plan.spill_directory,
+                                     .spill_limit = plan.spill_limit,
                                      .log = log};
   auto pool = std::make_unique<cluster::worker_pool>(std::move(config));
   if (auto ok = pool->start(); !ok) {
@@ -326,6 +354,7 @@ int run_start(const std::vector<std::string>& args) {
     if (auto ok = net::write_token_file(plan.sess.token_file().string(), config.token); !ok)
       throw std::runtime_error("cannot write the cluster token: " + ok.error().message);
     plan.log_file = plan.sess.logs() / ("head_" + plan.self.node_id.substr(0, 8) + ".log");
+    plan_spilling(plan, f);
     return launch(plan, [&] { return run_head_daemon(plan, config); }, true);
   }
 
@@ -345,6 +374,7 @@ int run_start(const std::vector<std::string>& args) {
       throw std::runtime_error("cannot write the cluster token: " + ok.error().message);
   }
   plan.log_file = plan.sess.logs() / ("node_" + plan.self.node_id.substr(0, 8) + ".log");
+  plan_spilling(plan, f);
   return launch(plan, [&] { return run_node_daemon(plan, config); }, false);
 }
 

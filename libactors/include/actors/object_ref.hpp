@@ -68,13 +68,15 @@ inline clock::time_point deadline_after(std::chrono::milliseconds timeout) {
 }
 }  // namespace detail
 
-/// Stores a value and returns a ref to it; moves an rvalue, copies an lvalue.
+/// Stores a value and returns a ref to it; moves an rvalue, copies an lvalue. Throws
+/// actors::error when the value cannot be stored (larger than the node's store can ever hold).
 template <class T>
 object_ref<std::decay_t<T>> put(T&& value) {
   using U = std::decay_t<T>;
   static_assert(detail::require_serializable<U>());
   auto c = detail::new_cell<U>();
   c->set_value(std::forward<T>(value));
+  if (c->failed()) std::rethrow_exception(c->exception());
   return object_ref<U>(std::move(c));
 }
 

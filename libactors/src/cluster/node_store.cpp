@@ -11,6 +11,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <filesystem>
 #include <random>
 
 namespace actors::cluster {
@@ -39,7 +40,21 @@ net::result<std::unique_ptr<node_store>> node_store::open(node_store_config conf
       {.capacity = config.capacity, .prefault_ahead = std::min(config.prefault_ahead, config.capacity), .shm_name = *name});
   if (!memory) return fail("store: cannot open " + std::to_string(config.capacity) + " bytes of shared memory as " +
                            *name + ": " + std::string(object_store::to_string(memory.error())));
-  auto s = std::make_unique<object_store::store>(*memory);
+  // The overflow file: a node whose memory is all in use still takes values, on disk. Without
+  // it (no room on the disk, say) the node works on, and a full store refuses.
+  std::shared_ptr<object_store::arena> overflow;
+  if (!config.overflow_path.empty() && config.overflow_capacity > 0) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(config.overflow_path).parent_path(), ec);
+    auto file = object_store::arena::open({.capacity = config.overflow_capacity, .file_path = config.overflow_path});
+    if (file)
+      overflow = *file;
+    else
+      net::log(config.log, net::log_level::warning,
+               "store: no overflow file at " + config.overflow_path + " (" +
+                   std::string(object_store::to_string(file.error())) + "): a full store refuses new values");
+  }
+  auto s = std::make_unique<object_store::store>(*memory, nullptr, overflow);
   std::unique_ptr<node_store> self(new node_store(std::move(config), *name, std::move(s), io));
   self->server_ = transfer::object_server::make(*self->store_, {.log = self->config_.log});
   auto puller = transfer::object_puller::make(io, *self->store_, self->config_.token, {.log = self->config_.log});
@@ -67,6 +82,11 @@ void node_store::close() {
 
 std::uint64_t node_store::capacity() const noexcept { return store_->memory()->capacity(); }
 
+const std::string& node_store::overflow_path() const noexcept {
+  static const std::string none;
+  return store_->overflow() ? store_->overflow()->file_path() : none;
+}
+
 std::uint64_t node_store::bytes_used() const { return store_->statistics().bytes_used; }
 
 bool node_store::serve(const net::connection_ptr& c, net::frame& f) {
@@ -88,6 +108,15 @@ void node_store::create(const net::connection_ptr& c, const net::frame& f) {
     id = object_id{.hi = session_bits_, .lo = next_block_++};
   }
   auto room = store_->create(id, want.size);
+  if (!room && room.error() == object_store::errc::too_large) {
+    const auto& overflow = store_->overflow();
+    auto answer_no = refused("the node's object store can never hold " + std::to_string(want.size) + " bytes: it has " +
+                             std::to_string(capacity()) + " bytes of memory and " +
+                             std::to_string(overflow ? overflow->capacity() : 0) +
+                             " of spilling space (raise --object-store-memory or --object-spilling-limit)");
+    answer_no.too_large = true;
+    return answer(c, f, work_kind::store_create, answer_no);
+  }
   if (!room)
     return answer(c, f, work_kind::store_create,
                   refused("the node's store has no room for " + std::to_string(want.size) + " bytes (" +
@@ -155,9 +184,11 @@ void node_store::pin_and_answer(const net::connection_ptr& c, const net::frame& 
   ++pins_[id];
   ++held_[c.get()][id];
   lock.unlock();
+  const bool overflow = store_->in_overflow(*bytes);
+  const auto& where = overflow ? *store_->overflow() : *store_->memory();
   answer(c, request, kind,
-         store_reply{.ok = true, .hi = id.hi, .lo = id.lo, .offset = store_->memory()->offset_of(bytes->data()),
-                     .size = size});
+         store_reply{.ok = true, .hi = id.hi, .lo = id.lo, .offset = where.offset_of(bytes->data()), .size = size,
+                     .overflow = overflow});
 }
 
 void node_store::release(const net::connection_ptr& c, const net::frame& f) {

@@ -1,7 +1,8 @@
 #pragma once
 /// node_store: the node's shared-memory object store as its clients and other nodes see it
 /// (docs/cluster.md, "Objects in the node's store"). The worker pool owns one and hands it the
-/// frames of its protocol on the pool's own connections:
+/// frames of its protocol on the pool's own connections (and, once its memory is full, places
+/// blocks in an overflow file on disk, which clients map as well):
 ///
 ///     client ──store_create {size}──────────────▶ a new block, pinned for the client
 ///     client ──store_open {block_ref}───────────▶ that block pinned here; pulled first from its
@@ -44,6 +45,10 @@ struct node_store_config {
   std::string session;       // names the segment (segments.hpp): [A-Za-z0-9_], 1-64 characters
   std::uint64_t capacity = 0;
   std::uint64_t prefault_ahead = 256ull << 20;
+  // Where blocks go once the memory is full (all of it in use): a file of this many bytes at
+  // most, on disk (docs/cluster.md, "Spilling"). "" or 0: none, and a full store refuses.
+  std::string overflow_path;
+  std::uint64_t overflow_capacity = 0;
   std::string address;       // where other nodes pull this store's blocks: the pool's, both ways
   net::cluster_token token;  // for pulls from other nodes
   net::log_fn log;
@@ -65,6 +70,8 @@ class node_store {
   void close();
 
   const std::string& segment() const noexcept { return segment_; }
+  /// The overflow file's path, "" without one.
+  const std::string& overflow_path() const noexcept;
   const std::string& address() const noexcept { return config_.address; }
   std::uint64_t capacity() const noexcept;
   std::uint64_t bytes_used() const;

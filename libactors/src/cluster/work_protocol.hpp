@@ -78,8 +78,9 @@ struct client_registered {
   // address other nodes pull its blocks from. Empty segment: the node has no store.
   std::string store_segment;
   std::string store_address;
+  std::string store_overflow;  // the path of its overflow file, which clients map too; "" = none
 };
-ACTORS_SERIALIZABLE(client_registered, accepted, reason, node_id, job_id, store_segment, store_address)
+ACTORS_SERIALIZABLE(client_registered, accepted, reason, node_id, job_id, store_segment, store_address, store_overflow)
 
 struct lease_request {
   resource_map resources;       // what the worker holds while the lease lasts
@@ -155,8 +156,10 @@ struct store_reply {
   std::uint64_t hi = 0, lo = 0;
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
+  bool overflow = false;  // the offset is in the store's overflow file, not in its segment
+  bool too_large = false;  // refused because no block that large can ever be had here
 };
-ACTORS_SERIALIZABLE(store_reply, ok, reason, hi, lo, offset, size)
+ACTORS_SERIALIZABLE(store_reply, ok, reason, hi, lo, offset, size, overflow, too_large)
 
 /// The answer to locate_actor: the listen address of the process hosting the actor.
 struct actor_location {

@@ -130,8 +130,12 @@ net::result<void> worker_pool::start() {
     tcp_listener_ = *t;
   }
   if (auto capacity = static_cast<std::uint64_t>(amount_of(config_.total, "object_store_memory")); capacity > 0) {
+    const auto overflow = config_.spill_directory.empty() || config_.spill_limit == 0
+                              ? std::string()
+                              : (config_.spill_directory / ("store_" + config_.node_id.substr(0, 16))).string();
     auto opened = node_store::open({.session = config_.node_id.substr(0, 16), .capacity = capacity,
-                                    .prefault_ahead = config_.store_prefault_ahead, .address = address(),
+                                    .prefault_ahead = config_.store_prefault_ahead, .overflow_path = overflow,
+                                    .overflow_capacity = config_.spill_limit, .address = address(),
                                     .token = config_.token, .log = config_.log},
                                    io_->context());
     if (!opened) {
@@ -297,6 +301,7 @@ void worker_pool::admit(const net::connection_ptr& c, const net::frame& request,
     if (store_) {
       answer.store_segment = store_->segment();
       answer.store_address = store_->address();
+      answer.store_overflow = store_->overflow_path();
     }
     if (hello.role == client_role::driver)
       log(net::log_level::info, "worker pool: " + std::string(job == hello.client_id ? "driver " : "client ") +

@@ -69,6 +69,9 @@ struct worker_pool_config {
   /// The node's shared store (node_store.hpp): its segment is named after `node_id` and sized by
   /// total["object_store_memory"]; none when that is 0 or absent.
   std::uint64_t store_prefault_ahead = 256ull << 20;
+  /// Where its overflow file goes, and how large it may grow (0: no overflow file).
+  std::filesystem::path spill_directory;
+  std::uint64_t spill_limit = 0;
   /// How long a worker may take from spawn to registration (sanitizer builds start slowly).
   std::chrono::milliseconds worker_start_timeout{60'000};
   net::log_fn log;

@@ -31,6 +31,10 @@ struct arena_options {
   std::uint64_t capacity = 0;                 // bytes, rounded up to whole pages
   std::uint64_t prefault_ahead = 1ull << 30;  // bytes kept faulted beyond the high-water mark; 0 = none
   std::string shm_name;                       // "" = private memory; else a POSIX shm name "/name"
+  // Else an absolute path: a file on disk, made sparse and mapped shared, that other processes
+  // map by that path. Its blocks are reserved on disk when allocated (fallocate: a full disk is
+  // a failed allocate(), never a SIGBUS in a writer) and given back when freed; never prefaulted.
+  std::string file_path;
 };
 
 /// A block handed out by arena::allocate. `size` is what the block really spans (the request
@@ -44,6 +48,7 @@ struct allocation {
 namespace detail {
 class free_list;
 class prefaulter;
+enum class backing;
 }  // namespace detail
 
 class arena {
@@ -69,20 +74,25 @@ class arena {
   /// region by name (attached_arena) needs. A pointer outside the arena is a bug and aborts.
   std::uint64_t offset_of(const std::byte* p) const noexcept;
   std::uint64_t capacity() const noexcept { return capacity_; }
-  /// The shared-memory name ("" for private memory).
-  const std::string& shm_name() const noexcept { return shm_name_; }
+  /// The shared-memory name ("" for private memory and files).
+  const std::string& shm_name() const noexcept;
+  /// The file's path ("" unless the arena is a file).
+  const std::string& file_path() const noexcept;
   /// Bytes in allocated blocks.
   std::uint64_t used() const;
   /// Bytes from the start of the region that the background thread has faulted in.
   std::uint64_t prefaulted() const noexcept;
 
  private:
-  arena(std::byte* base, std::uint64_t capacity, std::uint64_t prefault_ahead, std::string shm_name);
+  arena(std::byte* base, std::uint64_t capacity, std::uint64_t prefault_ahead, detail::backing kind, std::string name,
+        int fd);
 
   std::byte* const base_;
   const std::uint64_t capacity_;
   const std::uint64_t prefault_ahead_;
-  const std::string shm_name_;
+  const detail::backing kind_;
+  const std::string name_;
+  const int fd_;  // the file's, to reserve and give back its blocks; -1 for memory
 
   mutable std::mutex mu_;
   std::unique_ptr<detail::free_list> free_;  // guarded by mu_

@@ -35,6 +35,9 @@ class attached_arena {
   /// (another user's, or read-write asked of a segment this user may only read), map_failed.
   static expected<attached_arena, errc> attach(const std::string& shm_name,
                                                access_mode mode = access_mode::read_only);
+  /// The same for an arena that is a file (arena_options::file_path), by its absolute path.
+  static expected<attached_arena, errc> attach_file(const std::string& path,
+                                                    access_mode mode = access_mode::read_only);
 
   attached_arena(attached_arena&& other) noexcept;
   attached_arena& operator=(attached_arena&& other) noexcept;

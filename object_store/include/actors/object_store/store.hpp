@@ -9,6 +9,11 @@
 /// first, and frees their memory; get() of a spilled object reads it back into the arena
 /// (spilling others if it must) and pins it. Without a spill folder, create() fails instead.
 ///
+/// With an overflow arena (a file on disk, arena_options::file_path), an object that finds no
+/// room in memory after all that is placed there instead: it stays in place, readable in place
+/// by other processes like any other, while the kernel writes its pages to disk and reads them
+/// back on access. That is how a node whose objects are all in use (pinned) still takes more.
+///
 ///     auto data = s.create(id, n);  std::memcpy(*data, src, n);  s.seal(id);
 ///     if (auto bytes = s.get(id)) { use(*bytes); s.release(id); }
 ///
@@ -48,17 +53,22 @@ class store {
     std::uint64_t spilled_bytes = 0;    // their sizes
     std::uint64_t spills = 0;           // objects written to disk since construction
     std::uint64_t restores = 0;         // objects read back from disk since construction
+    std::uint64_t overflow_objects = 0;  // in the overflow arena now
+    std::uint64_t overflow_bytes = 0;    // its bytes they hold
   };
 
-  /// A store of the objects in `memory`; with `spill`, one that spills to that folder when full.
-  explicit store(std::shared_ptr<arena> memory, std::unique_ptr<spill_folder> spill = nullptr);
+  /// A store of the objects in `memory`; with `spill`, one that spills to that folder when full;
+  /// with `overflow`, one that places objects there when memory is full (and spilling fails).
+  explicit store(std::shared_ptr<arena> memory, std::unique_ptr<spill_folder> spill = nullptr,
+                 std::shared_ptr<arena> overflow = nullptr);
   /// Frees every object's memory, pinned or not, and deletes the spill files.
   ~store();
   store(const store&) = delete;
   store& operator=(const store&) = delete;
 
   /// Room for `size` bytes, for the writer to fill before seal(). Errors: invalid_argument (nil
-  /// id), already_exists, too_large (more than the arena's capacity, so never), out_of_memory
+  /// id), already_exists, too_large (more than the capacity of the arena and of the overflow
+  /// arena, so never), out_of_memory
   /// (no room even after evicting and spilling what may go: the rest is pinned, unsealed or
   /// fragmented), disk_full (spilling would make room, but the spill folder has none),
   /// io_error (a spill file could not be written).
@@ -86,6 +96,10 @@ class store {
   bool spilled(object_id id) const;
   stats statistics() const;
   const std::shared_ptr<arena>& memory() const noexcept { return memory_; }
+  /// The overflow arena, or null.
+  const std::shared_ptr<arena>& overflow() const noexcept { return overflow_; }
+  /// Whether `bytes`, from get(), lie in the overflow arena rather than in memory().
+  bool in_overflow(std::span<const std::byte> bytes) const noexcept;
 
  private:
   enum class io_state : std::uint8_t { none, spilling, restoring };  // a thread works on it unlocked
@@ -98,6 +112,7 @@ class store {
     bool evictable = false;
     bool removed = false;  // remove() called while pinned or busy: goes when both end
     bool spilled = false;  // the bytes are in the spill folder, not in the arena
+    bool overflowed = false;  // block is in the overflow arena; it never spills
     io_state io = io_state::none;  // while not none, only the thread doing it erases the entry
     list_kind listed = list_kind::none;
     std::list<object_id>::iterator lru;  // in lru_ or spill_lru_, as `listed` says
@@ -109,6 +124,10 @@ class store {
   void settle(table::iterator it);  // after a pin or an I/O ends: erase if removed, else relist
   void erase(table::iterator it);
   std::optional<allocation> allocate_evicting(std::uint64_t size);
+  expected<allocation, errc> allocate_in_memory(std::unique_lock<std::mutex>& lock, std::uint64_t size);
+  arena& arena_of(const entry& e) const noexcept { return e.overflowed ? *overflow_ : *memory_; }
+  bool overflowed(const allocation& block) const noexcept;
+  void account(entry& e, const allocation& block, int sign);  // bytes_used_ or overflow_bytes_
   // Room for `size` bytes by allocation, eviction, then spilling. May let go of `lock` (on mu_)
   // and take it again; entries without io are then free to change.
   expected<allocation, errc> allocate(std::unique_lock<std::mutex>& lock, std::uint64_t size);
@@ -117,6 +136,7 @@ class store {
 
   const std::shared_ptr<arena> memory_;
   const std::unique_ptr<spill_folder> spill_;  // null: no spilling; synchronises itself
+  const std::shared_ptr<arena> overflow_;      // null: none
   std::mutex io_mu_;  // held by the one thread that spills to make room; taken before mu_
   mutable std::mutex mu_;
   std::condition_variable restored_;  // a restore ended; with mu_
@@ -126,6 +146,8 @@ class store {
   std::uint64_t evictable_bytes_ = 0;  // block bytes of the objects in lru_; guarded by mu_
   std::uint64_t spillable_bytes_ = 0;  // block bytes of the objects in spill_lru_; guarded by mu_
   std::uint64_t bytes_used_ = 0;       // guarded by mu_, as are the counters below
+  std::uint64_t overflow_bytes_ = 0;
+  std::uint64_t overflow_objects_ = 0;
   std::uint64_t evictions_ = 0;
   std::uint64_t spilled_objects_ = 0;
   std::uint64_t spilled_bytes_ = 0;
