@@ -32,6 +32,10 @@ class actor_core : public std::enable_shared_from_this<actor_core> {
   const std::type_info& type() const noexcept { return *type_; }
   std::uint32_t shape() const noexcept { return shape_; }
   bool holds_resources_for_life() const noexcept { return options_.resources.has_value(); }
+  /// Whether this instance replaces one whose process died (cluster mode, max_restarts). Set
+  /// by its factory call before the factory runs; read by its calls, which come after.
+  bool restarted() const noexcept { return restarted_; }
+  void mark_restarted() noexcept { restarted_ = true; }
 
   // Creation, called from the creation job on a worker thread.
   void set_instance(std::shared_ptr<void> instance);
@@ -85,6 +89,7 @@ class actor_core : public std::enable_shared_from_this<actor_core> {
   bool resources_held_ = false;
   std::weak_ptr<actor_token> token_;
   std::atomic<bool> name_forgotten_{false};
+  bool restarted_ = false;
 };
 
 /// What an actor_handle holds: the actor in this process (embedded mode, and actors a worker
@@ -113,5 +118,9 @@ class actor_token {
 
 /// The actor whose call or factory this thread is running, or null.
 actor_core* current_actor() noexcept;
+
+/// Marks the actor whose factory this thread runs as a restarted one (a worker re-creating an
+/// actor whose process died); outside a factory it does nothing.
+void mark_creating_actor_restarted() noexcept;
 
 }  // namespace actors::detail

@@ -105,6 +105,10 @@ void set_current_actor_instance(std::shared_ptr<void> instance) {
   tls_creating->set_instance(std::move(instance));
 }
 
+void mark_creating_actor_restarted() noexcept {
+  if (tls_creating) tls_creating->mark_restarted();
+}
+
 void current_actor_failed(std::exception_ptr e) noexcept {
   if (tls_creating) tls_creating->set_creation_failure(std::move(e));
 }
@@ -201,8 +205,10 @@ std::shared_ptr<actor_token> find_actor_by_id(const actor_id& id, const std::typ
 
 bool was_current_actor_restarted() {
   // Embedded actors live in the driver's own process, which cannot die without the driver:
-  // they are never restarted.
-  return false;
+  // they are never restarted. A worker re-creating an actor marks it (cluster_client).
+  const auto* a = detail::current_actor();
+  if (!a) a = detail::tls_creating;
+  return a && a->restarted();
 }
 
 }  // namespace actors

@@ -120,11 +120,16 @@ class remote_actor {
     std::unique_ptr<job> j;
     bool ready = false;
     bool is_factory = false;
+    int attempts = 0;  // a call sent again after its actor's process died
   };
 
   actor_id id;
   std::string display;  // for errors: its name, or its id
   std::int32_t max_concurrency = 1;
+  int max_restarts = 0;      // -1: without end
+  int max_task_retries = 0;  // how often a call in flight when its process died is sent again; -1: always
+  int restarts = 0;          // how often it was re-created so far
+  std::unique_ptr<job> factory;  // kept once sent, to re-create the actor after its process dies
   // Guarded by the client's mutex.
   state st = state::placing;
   std::exception_ptr death;
@@ -176,6 +181,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     std::shared_ptr<remote_actor> actor;  // factories and method calls
     bool is_factory = false;
     net::connection_ptr conn;
+    std::uint64_t id = 0;  // the call's, once it is lost with its process
   };
 
   impl(cluster_client_options o, net::cluster_token t) : options(std::move(o)), token(t) {}
@@ -638,7 +644,8 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
                                .signature = q->j->signature(),
                                .actor_hi = a->id.hi,
                                .actor_lo = a->id.lo,
-                               .max_concurrency = q->is_factory ? a->max_concurrency : 1};
+                               .max_concurrency = q->is_factory ? a->max_concurrency : 1,
+                               .restarts = q->is_factory ? a->restarts : 0};
       auto kind = q->is_factory ? wire::work_kind::create_actor : wire::work_kind::actor_call;
       options.exchange->pin(a->conn, lent.take());
       const std::uint64_t bytes = args.bytes().size();
@@ -657,9 +664,38 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
         a->queue.push_front(std::move(q));  // the host is gone: its close fails the queue
         return;
       }
-      calls.emplace(id, in_flight{ready_task{std::move(q->j)}, {}, nullptr, a, q->is_factory, a->conn});
+      if (q->is_factory) a->factory = std::move(q->j);  // its call needs no job: it completes nothing
+      calls.emplace(id, in_flight{ready_task{std::move(q->j), q->attempts}, {}, nullptr, a, q->is_factory, a->conn});
     }
     if (a->released && a->queue.empty()) end_actor_locked(a, wire::work_kind::release_actor);
+  }
+
+  /// Whether an actor whose process died is re-created (API.md: max_restarts; never after
+  /// kill, nor once its creator let go of every handle, nor for a handle borrowed from another
+  /// process, whose creator decides).
+  static bool may_restart(const remote_actor& a) {
+    return !a.borrowed && !a.released && a.factory && (a.max_restarts < 0 || a.restarts < a.max_restarts);
+  }
+
+  /// Re-creates the actor from its factory and arguments, on whichever node places it now: its
+  /// factory goes first in its queue, then the calls sent again, then those not sent yet.
+  void restart_locked(const std::shared_ptr<remote_actor>& a, const std::string& why) {
+    ++a->restarts;
+    log_warning("actors: the process hosting actor " + a->display + " died (" + why + "); restarting it (" +
+                std::to_string(a->restarts) +
+                (a->max_restarts < 0 ? "" : " of " + std::to_string(a->max_restarts)) + ")");
+    a->st = remote_actor::state::placing;
+    a->conn = nullptr;
+    a->host.clear();
+    a->address.clear();  // borrowers asking where it is wait for the new host
+    a->hold_lease = 0;   // the dead worker's lease ended with it at its node
+    a->manager = nullptr;
+    auto q = std::make_shared<remote_actor::queued>();
+    q->j = std::move(a->factory);
+    q->ready = true;
+    q->is_factory = true;
+    a->queue.push_front(std::move(q));
+    ask_to_place_locked(a, node);
   }
 
   void fail_actor_queue_locked(const std::shared_ptr<remote_actor>& a) {
@@ -804,7 +840,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
           call.task.j->accept_result(r);
         }
       } catch (...) {
-        call.task.j->abandon(std::current_exception());
+        if (call.task.j) call.task.j->abandon(std::current_exception());
       }
     } else if (header.outcome == wire::call_outcome::task_error && call.on_lease && call.task.retry_exceptions &&
                (call.task.max_retries < 0 || call.task.attempts < call.task.max_retries)) {
@@ -856,20 +892,43 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       for (auto it = calls.begin(); it != calls.end();) {
         if (it->second.conn == c) {
           lost.push_back(std::move(it->second));
+          lost.back().id = it->first;
           it = calls.erase(it);
         } else {
           ++it;
         }
       }
       for (auto& [key, s] : shapes) std::erase_if(s.leases, [&](const auto& l) { return l->conn == c; });
+      std::vector<std::shared_ptr<remote_actor>> restarting;
       for (auto& a : actors)
         if (a->conn == c && a->st != remote_actor::state::dead) {
+          if (may_restart(*a)) {
+            restarting.push_back(a);
+            continue;
+          }
           a->st = remote_actor::state::dead;
-          a->death = std::make_exception_ptr(
-              actor_died_error("actors: the process hosting actor " + a->display + " died (" + why + ")"));
+          a->death = std::make_exception_ptr(actor_died_error(
+              "actors: the process hosting actor " + a->display + " died (" + why + ")" +
+              (a->restarts > 0 ? "; it was restarted " + std::to_string(a->restarts) + " time(s) before" : "")));
           free_name_locked(*a);
           fail_actor_queue_locked(a);
         }
+      // Calls in flight to an actor that restarts are sent again while its max_task_retries
+      // last, before the calls queued after them (per-caller order, API.md); the others fail.
+      std::sort(lost.begin(), lost.end(), [](const in_flight& x, const in_flight& y) { return x.id < y.id; });
+      for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
+        auto& call = *it;
+        if (!call.actor || call.is_factory || !call.task.j || call.actor->st == remote_actor::state::dead) continue;
+        auto& a = *call.actor;
+        if (a.max_task_retries >= 0 && call.task.attempts >= a.max_task_retries) continue;
+        ++call.task.attempts;
+        auto q = std::make_shared<remote_actor::queued>();
+        q->j = std::move(call.task.j);
+        q->ready = true;
+        q->attempts = call.task.attempts;
+        a.queue.push_front(std::move(q));
+      }
+      for (auto& a : restarting) restart_locked(a, why);
       std::erase_if(workers, [&](const auto& w) { return w.second == c; });
       // Tasks whose worker died go again while their retries last (ARCHITECTURE.md §6).
       for (auto& call : lost) {
@@ -887,7 +946,8 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       if (!call.task.j) continue;
       if (call.actor) {
         call.task.j->abandon(std::make_exception_ptr(actor_died_error(
-            "actors: the process hosting actor " + call.actor->display + " died during " + call.task.j->name())));
+            "actors: the process hosting actor " + call.actor->display + " died during " + call.task.j->name() +
+            (call.actor->st == remote_actor::state::dead ? "" : " (the actor restarts; the call is not retried: see set_max_task_retries)"))));
       } else {
         call.task.j->abandon(std::make_exception_ptr(worker_died_error(
             "actors: the worker process running " + call.task.j->name() + " died (" + why + "); tried " +
@@ -983,6 +1043,8 @@ std::shared_ptr<remote_actor> cluster_client::create_actor(std::unique_ptr<job> 
   a->id = id;
   a->display = options.name.empty() ? to_string(id) : "'" + options.name + "'";
   a->max_concurrency = options.max_concurrency;
+  a->max_restarts = options.max_restarts;
+  a->max_task_retries = options.max_task_retries;
   a->name = options.name;
   a->ns = impl_->options.ns;
   a->type = type.name();

@@ -8,6 +8,7 @@
 #include <actors/detail/remote.hpp>
 #include <actors/registry.hpp>
 
+#include "actor_core.hpp"
 #include "call_errors.hpp"
 #include "cluster/work_protocol.hpp"
 #include "cluster_client.hpp"
@@ -67,6 +68,7 @@ class pushed_call final : public job {
       reader in(args_);
       if (what_ == what::factory) {
         if (!e.construct) throw error("actors: " + header_.function + " cannot make an actor in a worker");
+        if (header_.restarts > 0) mark_creating_actor_restarted();
         set_current_actor_instance(e.construct(e, in));
       } else {
         if (!e.invoke) throw error("actors: " + header_.function + " cannot be called in a worker");

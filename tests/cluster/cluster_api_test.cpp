@@ -55,6 +55,34 @@ class counter {
   int value_;
 };
 
+/// An actor that can take its process down with it, and tells whether it was restarted.
+class phoenix {
+ public:
+  explicit phoenix(int start) : value_(start) {}
+  static phoenix* make(int start) { return new phoenix(start); }
+  int add(int n) { return value_ += n; }
+  long where() const { return ::getpid(); }
+  bool restarted() const { return actors::was_current_actor_restarted(); }
+  int crash() {
+    std::raise(SIGKILL);
+    return 0;
+  }
+  /// Kills its process unless this instance is a restarted one; answers n there.
+  int crash_once(int n) {
+    if (!actors::was_current_actor_restarted()) std::raise(SIGKILL);
+    return note(n);
+  }
+  int note(int n) {
+    seen_.push_back(n);
+    return n;
+  }
+  std::vector<int> seen() const { return seen_; }
+
+ private:
+  int value_;
+  std::vector<int> seen_;
+};
+
 // Refs and handles that travel inside arguments and results: the receiving process borrows
 // them from the sender (docs/cluster.md, "Refs across processes").
 int plus_one(actors::object_ref<int> r) { return actors::get(r) + 1; }
@@ -195,7 +223,8 @@ ACTORS_REMOTE(add, process_id, shout, fail_with, die_now, sum, sleep_ms, counter
               &counter::add, &counter::get, &counter::where, &counter::fail, plus_one, sum_refs, put_inside,
               submit_inside, sum_view, add_through, add_to_named, node_after, visible_gpus, add_elsewhere, filled,
               placed::make, &placed::node, view_and_read, patterned, checksum_here, block_of, sum_blocks,
-              fill_small_store, put_bytes)
+              fill_small_store, put_bytes, phoenix::make, &phoenix::add, &phoenix::where, &phoenix::restarted,
+              &phoenix::crash, &phoenix::crash_once, &phoenix::note, &phoenix::seen)
 
 /// The 8-digit id of the node offering `resource` (cluster_api_test.py --nodes 3 gives "special"
 /// and the GPUs to one node and "other" to another).
@@ -266,6 +295,55 @@ TEST_CASE("a task whose worker dies is retried, then fails with worker_died_erro
   }
   // The cluster still serves after losing workers.
   CHECK(actors::get(actors::task(add).remote(20, 22)) == 42);
+}
+
+TEST_CASE("an actor whose process dies is restarted up to max_restarts, then its calls fail at once" *
+          doctest::timeout(180)) {
+  joined cluster;
+  constexpr auto bound = std::chrono::seconds(60);
+  auto p = actors::actor(phoenix::make).set_max_restarts(1).set_dedicated_process(true).remote(10);
+  CHECK(actors::get(p.task(&phoenix::add).remote(5), bound) == 15);
+  const long first = actors::get(p.task(&phoenix::where).remote(), bound);
+  CHECK_FALSE(actors::get(p.task(&phoenix::restarted).remote(), bound));
+  // The call that kills the process was in flight: it fails (max_task_retries is 0).
+  CHECK_THROWS_AS(actors::get(p.task(&phoenix::crash).remote(), bound), actors::actor_died_error);
+  // A new instance, from the factory and its arguments, in another process.
+  CHECK(actors::get(p.task(&phoenix::add).remote(1), bound) == 11);
+  CHECK(actors::get(p.task(&phoenix::where).remote(), bound) != first);
+  CHECK(actors::get(p.task(&phoenix::restarted).remote(), bound));
+  // Restarts used up: the death is final, and later calls fail at once, saying why.
+  CHECK_THROWS_AS(actors::get(p.task(&phoenix::crash).remote(), bound), actors::actor_died_error);
+  try {
+    actors::get(p.task(&phoenix::add).remote(1), bound);
+    FAIL("a call to an actor out of restarts succeeded");
+  } catch (const actors::actor_died_error& e) {
+    CHECK(std::string(e.what()).find("restarted 1 time") != std::string::npos);
+  }
+  // kill() is final whatever restarts are left.
+  auto q = actors::actor(phoenix::make).set_max_restarts(5).remote(0);
+  CHECK(actors::get(q.task(&phoenix::add).remote(1), bound) == 1);
+  actors::kill(q);
+  CHECK_THROWS_AS(actors::get(q.task(&phoenix::add).remote(1), bound), actors::actor_died_error);
+}
+
+TEST_CASE("calls in flight when an actor's process dies are sent again with max_task_retries, in order" *
+          doctest::timeout(180)) {
+  joined cluster;
+  constexpr auto bound = std::chrono::seconds(60);
+  auto p = actors::actor(phoenix::make).set_max_restarts(-1).set_max_task_retries(-1).set_dedicated_process(true).remote(0);
+  std::vector<actors::object_ref<int>> answers;
+  for (int i = 1; i <= 40; ++i)
+    answers.push_back(i == 10 ? p.task(&phoenix::crash_once).remote(i) : p.task(&phoenix::note).remote(i));
+  for (int i = 1; i <= 40; ++i) CHECK(actors::get(answers[i - 1], bound) == i);
+  CHECK(actors::get(p.task(&phoenix::restarted).remote(), bound));
+  // The new instance saw the calls from the one that killed the old in the order they were made.
+  auto seen = actors::get(p.task(&phoenix::seen).remote(), bound);
+  REQUIRE_FALSE(seen.empty());
+  CHECK(seen.front() <= 10);
+  CHECK(seen.back() == 40);
+  CHECK(std::is_sorted(seen.begin(), seen.end()));
+  CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());  // none twice
+  for (int i = 10; i <= 40; ++i) CHECK(std::find(seen.begin(), seen.end(), i) != seen.end());
 }
 
 TEST_CASE("tasks overlap on the node's CPUs") {

@@ -120,8 +120,9 @@ struct call_header {
   std::string signature;      // the callable's mangled type
   std::uint64_t actor_hi = 0, actor_lo = 0;  // the actor_id of create_actor / actor_call / kill_actor
   std::int32_t max_concurrency = 1;          // create_actor
+  std::int32_t restarts = 0;                 // create_actor: how often the actor was re-created
 };
-ACTORS_SERIALIZABLE(call_header, call_id, function, signature, actor_hi, actor_lo, max_concurrency)
+ACTORS_SERIALIZABLE(call_header, call_id, function, signature, actor_hi, actor_lo, max_concurrency, restarts)
 
 /// Names an object in fetch_object / release_object (object_exchange.hpp).
 struct object_key {
