@@ -218,7 +218,16 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     if (!address) throw error("actors: bad node manager address '" + options.node_address + "'");
     net::handlers h;
     std::weak_ptr<impl> weak = weak_from_this();
-    h.on_frame = serve_node_manager;
+    h.on_frame = [weak](const net::connection_ptr& c, net::frame&& f) {
+      if (f.kind != static_cast<std::uint16_t>(wire::work_kind::node_died)) return serve_node_manager(c, std::move(f));
+      auto self = weak.lock();
+      if (!self) return;
+      try {
+        self->on_node_died(wire::decode_work<wire::node_death>(f));
+      } catch (const error& e) {
+        c->close(std::string("malformed node_died: ") + e.what());
+      }
+    };
     h.on_closed = [weak](const net::connection_ptr&, const net::error& why) {
       if (auto self = weak.lock()) self->on_node_closed(why.message);
     };
@@ -304,6 +313,29 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
             .ns = options.ns,
             .executable_size = program.size,
             .executable_mtime_ns = program.mtime_ns};
+  }
+
+  /// The head declared a node dead: whatever this process has running there is lost, though a
+  /// host cut off from the network never closes its connections. Closing them here retries
+  /// tasks and restarts actors (on_worker_closed) now, not after TCP gives up.
+  void on_node_died(const wire::node_death& death) {
+    std::vector<net::connection_ptr> doomed;
+    {
+      std::lock_guard lock(mu);
+      if (stopped) return;
+      auto it = managers.find(death.manager_address);
+      if (it == managers.end() || !it->second.conn) return;  // nothing of ours went through it
+      auto manager = it->second.conn;
+      for (auto& [key, s] : shapes)
+        for (auto& l : s.leases)
+          if (l->manager == manager && l->conn) doomed.push_back(l->conn);
+      for (auto& a : actors)
+        if (a->manager == manager && a->conn) doomed.push_back(a->conn);
+      doomed.push_back(manager);
+    }
+    log_warning("actors: node " + death.node_id.substr(0, 8) + " is dead (" + death.reason + "); " +
+                std::to_string(doomed.size() - 1) + " connection(s) to its workers are given up");
+    for (auto& c : doomed) c->close("its node " + death.node_id.substr(0, 8) + " is dead (" + death.reason + ")");
   }
 
   void on_node_closed(const std::string& why) {

@@ -210,6 +210,18 @@ std::pair<std::vector<double>, std::uint64_t> fill_small_store(int count, int mi
   return {sums, disk};
 }
 
+/// The first time (no file at `marker` yet): writes its node manager's pid and its node there,
+/// then waits a minute, long enough for the test to stop that node. Later attempts return at
+/// once. Either way the answer is the node it ran on.
+std::string first_attempt_hangs(std::string marker) {
+  if (!std::filesystem::exists(marker)) {
+    std::ofstream(marker + ".tmp") << ::getppid() << " " << node_here() << "\n";
+    std::filesystem::rename(marker + ".tmp", marker);
+    std::this_thread::sleep_for(std::chrono::seconds(60));
+  }
+  return node_here();
+}
+
 /// Puts an array of `bytes` bytes; returns its length.
 std::size_t put_bytes(std::size_t bytes) { return actors::get(actors::put(std::vector<std::uint8_t>(bytes, 1))).size(); }
 
@@ -224,7 +236,7 @@ ACTORS_REMOTE(add, process_id, shout, fail_with, die_now, sum, sleep_ms, counter
               submit_inside, sum_view, add_through, add_to_named, node_after, visible_gpus, add_elsewhere, filled,
               placed::make, &placed::node, view_and_read, patterned, checksum_here, block_of, sum_blocks,
               fill_small_store, put_bytes, phoenix::make, &phoenix::add, &phoenix::where, &phoenix::restarted,
-              &phoenix::crash, &phoenix::crash_once, &phoenix::note, &phoenix::seen)
+              &phoenix::crash, &phoenix::crash_once, &phoenix::note, &phoenix::seen, first_attempt_hangs)
 
 /// The 8-digit id of the node offering `resource` (cluster_api_test.py --nodes 3 gives "special"
 /// and the GPUs to one node and "other" to another).
@@ -547,6 +559,45 @@ TEST_CASE("a node whose store memory is all in use places further values on disk
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK(disk_bytes_in(folder) < (1u << 20));
   CHECK(stores_at_baseline(std::chrono::seconds(20)));
+}
+
+TEST_CASE("a task on a node that falls silent is run again on another once the head declares it dead" *
+          doctest::timeout(180)) {
+  joined cluster;
+  const std::string temp = std::getenv("ACTORS_TEMP_DIR");
+  const char* cli = std::getenv("ACTORS_TEST_CLI");
+  REQUIRE(cli);
+  // Two nodes of this test's own that can run it; it starts on one of them.
+  for (int i = 0; i < 2; ++i) {
+    auto start = std::string(cli) + " start --address " + std::getenv("ACTORS_ADDRESS") + " --temp-dir " + temp +
+                 " --num-cpus 1 --resources '{\"flaky\": 1}' > /dev/null";
+    REQUIRE(std::system(start.c_str()) == 0);
+  }
+  const std::string marker = temp + "/first_attempt";
+  auto r = actors::task(first_attempt_hangs).set_resources({{"CPU", 1}, {"flaky", 1}}).remote(marker);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!std::filesystem::exists(marker) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(std::filesystem::exists(marker));
+  pid_t manager = 0;
+  std::string first_node;
+  std::ifstream(marker) >> manager >> first_node;
+  REQUIRE(manager > 1);
+  // The node and its workers stop answering (a hung host: their connections stay open).
+  REQUIRE(::kill(-manager, SIGSTOP) == 0);
+  std::string ran_on;
+  try {
+    ran_on = actors::get(r, std::chrono::seconds(90));
+  } catch (const std::exception& e) {
+    FAIL("the task did not complete after its node fell silent: " << e.what());
+  }
+  ::kill(-manager, SIGKILL);  // it has been declared dead; nothing of it is wanted back
+  CHECK(ran_on != first_node);
+  CHECK(ran_on != "none");
+  bool declared_dead = false;
+  for (const auto& n : actors::nodes())
+    if (n.id.substr(0, 8) == first_node) declared_dead = !n.alive;
+  CHECK(declared_dead);
 }
 
 // ---- three nodes: head (1 CPU), one with {"other": 1}, one with {"special": 2} and 2 GPUs ------

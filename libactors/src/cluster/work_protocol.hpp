@@ -46,9 +46,19 @@ enum class work_kind : std::uint16_t {
   store_release = 299,    // client → node manager (one-way): one pin of that block is dropped
   block_taken = 310,      // either way, on a client-worker connection (one-way): the receiver holds a stored
                           // value it was sent (its own pin, or its node's copy); the sender's hold may go
+  node_died = 311,        // node manager → its clients (one-way): the head declared a node dead → node_death
 };
 
 enum class client_role : std::uint8_t { driver = 0, worker = 1 };
+
+/// node_died: which node, where its manager listened (what leases and spillbacks name it by),
+/// and why the head declared it dead.
+struct node_death {
+  std::string node_id;
+  std::string manager_address;
+  std::string reason;
+};
+ACTORS_SERIALIZABLE(node_death, node_id, manager_address, reason)
 
 struct client_hello {
   client_role role = client_role::driver;

@@ -658,10 +658,26 @@ void worker_pool::reap_until_stopped() {
     std::erase_if(unreaped_, [](pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) != 0; });
     for (auto& [w, why] : gone) forget_worker_locked(w, why);
     if (!gone.empty()) grant_what_fits_locked();
+    announce_deaths_locked();
     if (!waiting_.empty()) {
       refresh_view_locked();
       spill_waiting_locked();
     }
+  }
+}
+
+void worker_pool::announce_deaths_locked() {
+  if (!config_.view) return;
+  // Owners retry and restart what ran there as soon as they hear, instead of waiting for their
+  // connections to its workers to time out (a host that is cut off never closes them).
+  for (const auto& n : config_.view()) {
+    if (n.alive || n.node.node_id == config_.node_id || !dead_nodes_.insert(n.node.node_id).second) continue;
+    log(net::log_level::warning, "worker pool: node " + n.node.node_id.substr(0, 8) + " is dead (" + n.death_reason +
+                                     "); telling " + std::to_string(clients_.size()) + " client(s)");
+    auto frame = encode_work(work_kind::node_died, node_death{.node_id = n.node.node_id,
+                                                               .manager_address = n.node.manager_address,
+                                                               .reason = n.death_reason});
+    for (const auto& [key, cl] : clients_) cl->conn->send(frame);
   }
 }
 

@@ -46,6 +46,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -140,6 +141,8 @@ class worker_pool {
   void drop_client_locked(client& cl);
 
   void reap_until_stopped();
+  /// Tells every client of nodes the head declared dead since the last call (once each).
+  void announce_deaths_locked();
   void log(net::log_level level, const std::string& line) const;
 
   worker_pool_config config_;
@@ -161,6 +164,7 @@ class worker_pool {
   std::map<std::string, std::shared_ptr<worker>> workers_;  // by worker id
   std::deque<std::shared_ptr<waiting_lease>> waiting_;
   std::vector<pid_t> unreaped_;  // workers forgotten but not yet waited for
+  std::set<std::string> dead_nodes_;  // announced to clients already
 };
 
 }  // namespace actors::cluster
