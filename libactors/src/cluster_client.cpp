@@ -58,6 +58,8 @@ constexpr const char* by_store_advice =
 // After a spillback target could not be reached: ask the own node again this much later, by
 // when its view of the cluster has changed.
 constexpr auto unreachable_retry = 200ms;
+// Lease failures in a row (200 ms apart) before a shape's waiting tasks fail.
+constexpr int lease_attempts = 5;
 
 std::string shape_key(const resource_map& r) {
   std::string key;
@@ -172,6 +174,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     std::size_t requesting = 0;
     bool infeasible = false;       // no node fits it now; asked again after infeasible_retry
     bool told_infeasible = false;  // the user was warned once
+    int lease_failures = 0;        // in a row: a worker that died before it was ready, say
     std::uint64_t typical_run_us = short_call_us * 10;  // assume long until measured
   };
   struct in_flight {
@@ -507,12 +510,19 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
         }
         return void(--s.requesting);
       }
+      // A lease can fail for a moment (its worker was killed before it was ready): ask again a
+      // few times before failing the tasks, which a lasting failure (a program that cannot be
+      // started) then does within a second.
+      if (answer.status != wire::lease_status::granted && ++s.lease_failures < lease_attempts)
+        return lease_retry_locked(key, unreachable_retry);
       --s.requesting;
       if (answer.status != wire::lease_status::granted) {
+        s.lease_failures = 0;
         why = "actors: no worker could be leased for this task: " + answer.reason;
         for (auto& t : s.ready) failed.push_back(std::move(t));
         s.ready.clear();
       } else {
+        s.lease_failures = 0;
         auto l = std::make_shared<lease>();
         l->id = answer.lease_id;
         l->manager = manager;
@@ -860,7 +870,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       calls.erase(it);
     }
     if (header.outcome == wire::call_outcome::ok && !header.stored.empty() && !call.is_factory) {
-      take_stored_result(c, header.stored, std::shared_ptr<job>(std::move(call.task.j)));
+      take_stored_result(c, header.stored, std::make_shared<ready_task>(std::move(call.task)), call.shape);
     } else if (header.outcome == wire::call_outcome::ok) {
       try {
         object_exchange::decode_scope from(options.exchange, c);  // refs in the result are the worker's
@@ -874,9 +884,12 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       } catch (...) {
         if (call.task.j) call.task.j->abandon(std::current_exception());
       }
-    } else if (header.outcome == wire::call_outcome::task_error && call.on_lease && call.task.retry_exceptions &&
-               (call.task.max_retries < 0 || call.task.attempts < call.task.max_retries)) {
-      // set_retry_exceptions(true): user code threw, and the task runs again (API.md).
+    } else if (call.on_lease && (call.task.max_retries < 0 || call.task.attempts < call.task.max_retries) &&
+               ((header.outcome == wire::call_outcome::task_error && call.task.retry_exceptions) ||
+                header.outcome == wire::call_outcome::object_lost_error)) {
+      // set_retry_exceptions(true): user code threw, and the task runs again (API.md). An
+      // argument the worker could not read (its node went away meanwhile, say) is a failure of
+      // the system, not of the task: it runs again too, as after a worker death.
       ++call.task.attempts;
       std::lock_guard lock(mu);
       shapes[call.shape].ready.push_back(std::move(call.task));
@@ -908,11 +921,29 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
 
   /// Completes `j` from a result the worker left in its node's store: opened here (pulled, from
   /// another node), read in place; then the worker may let its copy go.
-  void take_stored_result(const net::connection_ptr& c, const wire::block_ref& ref, std::shared_ptr<job> j) {
+  /// A task whose result went with its worker (killed after it answered, before the result was
+  /// taken from its node's store) runs again while its retries last, as if it had died first.
+  void take_stored_result(const net::connection_ptr& c, const wire::block_ref& ref, std::shared_ptr<ready_task> t,
+                          const std::string& shape) {
+    std::weak_ptr<impl> weak = weak_from_this();
     options.exchange->receive_stored(
-        c, ref, "the result of " + j->name(),
-        [j](std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) { j->accept_stored(encoded, owner); },
-        [j](std::exception_ptr e) { j->abandon(std::move(e)); });
+        c, ref, "the result of " + t->j->name(),
+        [t](std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) {
+          t->j->accept_stored(encoded, owner);
+        },
+        [weak, t, shape](std::exception_ptr e) {
+          auto self = weak.lock();
+          if (self && !shape.empty() && (t->max_retries < 0 || t->attempts < t->max_retries)) {
+            std::lock_guard lock(self->mu);
+            if (!self->stopped) {
+              ++t->attempts;
+              auto& s = self->shapes[shape];
+              s.ready.push_front(std::move(*t));
+              return self->dispatch_locked(shape, s);
+            }
+          }
+          t->j->abandon(std::move(e));
+        });
   }
 
   void on_worker_closed(const net::connection_ptr& c, const std::string& why) {

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -222,6 +223,20 @@ std::string first_attempt_hangs(std::string marker) {
   return node_here();
 }
 
+// The chaos test's DAG: map tasks make large arrays, shuffle tasks combine two of them, reduce
+// tasks three shuffles. Integer values, so that every sum is exact in any order.
+std::vector<double> chaos_map(int i) {
+  std::vector<double> v(16 * 1024);  // 128 KiB: through the store
+  for (std::size_t j = 0; j < v.size(); ++j) v[j] = static_cast<double>((i * 31 + static_cast<int>(j)) % 97);
+  return v;
+}
+double chaos_shuffle(const std::vector<double>& a, const std::vector<double>& b) {
+  double total = 0;
+  for (std::size_t j = 0; j < a.size(); j += 64) total += a[j] * b[(j + 64) % b.size()];
+  return total;
+}
+double chaos_reduce(double a, double b, double c) { return a + 2 * b + 3 * c; }
+
 /// Puts an array of `bytes` bytes; returns its length.
 std::size_t put_bytes(std::size_t bytes) { return actors::get(actors::put(std::vector<std::uint8_t>(bytes, 1))).size(); }
 
@@ -236,7 +251,8 @@ ACTORS_REMOTE(add, process_id, shout, fail_with, die_now, sum, sleep_ms, counter
               submit_inside, sum_view, add_through, add_to_named, node_after, visible_gpus, add_elsewhere, filled,
               placed::make, &placed::node, view_and_read, patterned, checksum_here, block_of, sum_blocks,
               fill_small_store, put_bytes, phoenix::make, &phoenix::add, &phoenix::where, &phoenix::restarted,
-              &phoenix::crash, &phoenix::crash_once, &phoenix::note, &phoenix::seen, first_attempt_hangs)
+              &phoenix::crash, &phoenix::crash_once, &phoenix::note, &phoenix::seen, first_attempt_hangs,
+              chaos_map, chaos_shuffle, chaos_reduce)
 
 /// The 8-digit id of the node offering `resource` (cluster_api_test.py --nodes 3 gives "special"
 /// and the GPUs to one node and "other" to another).
@@ -696,6 +712,88 @@ TEST_CASE("every node's store returns to its baseline after thousands of tasks w
     CHECK(total == doctest::Approx(expected));
   }
   CHECK(stores_at_baseline(std::chrono::seconds(30)));
+}
+
+TEST_CASE("chaos: a DAG of 5,000 tasks completes correctly while workers and a node are killed" *
+          doctest::timeout(600)) {
+  joined cluster;
+  const std::string temp = std::getenv("ACTORS_TEMP_DIR");
+  const char* cli = std::getenv("ACTORS_TEST_CLI");
+  const char* killer = std::getenv("ACTORS_TEST_CHAOS_KILLER");
+  REQUIRE(cli);
+  REQUIRE(killer);
+  // A node of this test's own, in the foreground so that its pid is known: the one to kill.
+  const auto before = actors::nodes().size();
+  const std::string pid_file = temp + "/chaos_node.pid", stop = temp + "/chaos.stop", report = temp + "/chaos.out";
+  auto start = "(exec " + std::string(cli) + " start --block --address " + std::getenv("ACTORS_ADDRESS") +
+               " --temp-dir " + temp + " --num-cpus 2 > " + temp + "/chaos_node.log 2>&1) & echo $! > " + pid_file;
+  REQUIRE(std::system(start.c_str()) == 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (actors::nodes().size() == before && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(actors::nodes().size() == before + 1);
+  pid_t node = 0;
+  std::ifstream(pid_file) >> node;
+  REQUIRE(node > 1);
+
+  // The killer: a worker every 200 ms, and the node once, half a second in.
+  auto kill_cmd = "python3 " + std::string(killer) + " " + std::filesystem::read_symlink("/proc/self/exe").string() +
+                  " " + std::to_string(::getpid()) + " 200 " + std::to_string(node) + " 0.5 " + stop + " > " + report +
+                  " 2>&1 &";
+  REQUIRE(std::system(kill_cmd.c_str()) == 0);
+
+  constexpr int maps = 1000, shuffles = 3000, reduces = 1000;
+  std::vector<actors::object_ref<std::vector<double>>> mapped;
+  for (int i = 0; i < maps; ++i) mapped.push_back(actors::task(chaos_map).set_max_retries(-1).remote(i));
+  std::vector<actors::object_ref<double>> shuffled;
+  for (int k = 0; k < shuffles; ++k)
+    shuffled.push_back(
+        actors::task(chaos_shuffle).set_max_retries(-1).remote(mapped[k % maps], mapped[(k * 7 + 3) % maps]));
+  std::vector<actors::object_ref<double>> reduced;
+  for (int r = 0; r < reduces; ++r)
+    reduced.push_back(actors::task(chaos_reduce)
+                          .set_max_retries(-1)
+                          .remote(shuffled[3 * r], shuffled[3 * r + 1], shuffled[3 * r + 2]));
+  const auto done = actors::wait(reduced, reduces, std::chrono::seconds(400));
+  std::ofstream(stop) << "stop\n";
+  REQUIRE_MESSAGE(done.unready.empty(), done.unready.size() << " results did not come under chaos");
+  std::vector<double> results;
+  try {
+    results = actors::get(reduced);
+  } catch (const std::exception& e) {
+    FAIL("a task of the DAG failed under chaos: " << std::string(e.what()));
+  }
+  ::kill(node, SIGKILL);
+
+  // The same computation, sequentially, here.
+  std::vector<std::vector<double>> m;
+  for (int i = 0; i < maps; ++i) m.push_back(chaos_map(i));
+  REQUIRE(results.size() == static_cast<std::size_t>(reduces));
+  int wrong = 0;
+  for (int r = 0; r < reduces; ++r) {
+    double s[3];
+    for (int t = 0; t < 3; ++t) {
+      const int k = 3 * r + t;
+      s[t] = chaos_shuffle(m[k % maps], m[(k * 7 + 3) % maps]);
+    }
+    if (results[r] != chaos_reduce(s[0], s[1], s[2])) ++wrong;
+  }
+  CHECK(wrong == 0);
+  // The killer did its part: the node, and workers all along.
+  std::string line;
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(report);
+    std::string l;
+    while (std::getline(in, l)) line = l;
+    if (line.starts_with("killed")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  MESSAGE("chaos killer: ", line);
+  int workers = 0, node_killed = 0;
+  REQUIRE(std::sscanf(line.c_str(), "killed %d workers, node %d", &workers, &node_killed) == 2);
+  CHECK(node_killed == 1);
+  CHECK(workers >= 2);
 }
 
 }  // TEST_SUITE

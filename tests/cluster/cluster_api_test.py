@@ -75,6 +75,7 @@ def main():
         env["ACTORS_ADDRESS"] = match.group(1)
         env["ACTORS_TEMP_DIR"] = temp
         env["ACTORS_TEST_CLI"] = actors  # a test adds a node of its own
+        env["ACTORS_TEST_CHAOS_KILLER"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chaos_killer.py")
         # The other nodes start side by side: each only needs the head.
         starting = [subprocess.Popen([actors, "start", "--address", match.group(1), *shape, "--temp-dir", temp],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)

@@ -130,14 +130,27 @@ void node_store::open_block(const net::connection_ptr& c, const net::frame& f) {
   pull_and_pin(c, reply_stub(f), decode_work<store_request>(f).block, open_retries);
 }
 
-void node_store::pull_and_pin(const net::connection_ptr& c, std::shared_ptr<const net::frame> request, block_ref want,
-                              int retries) {
+std::function<void()> node_store::open_again(const net::connection_ptr& c, std::shared_ptr<const net::frame> request,
+                                             block_ref want, int retries) {
   // A copy here whose last pin goes between the pull and the pin is pulled again.
-  auto again = [this, c, request, want, retries] {
+  return [this, c, request, want, retries] {
     if (retries > 0) return pull_and_pin(c, request, want, retries - 1);
     answer(c, *request, work_kind::store_open, refused("the value left this node's store while it was opened"));
   };
-  if (store_->contains(want.id())) return pin_and_answer(c, *request, want.id(), want.size, again);
+}
+
+void node_store::pull_and_pin(const net::connection_ptr& c, std::shared_ptr<const net::frame> request, block_ref want,
+                              int retries) {
+  // A copy still being pulled here (for another client) is not sealed yet: join that pull.
+  if (store_->contains(want.id()))
+    return pin_and_answer(c, *request, want.id(), want.size, open_again(c, request, want, retries),
+                          [this, c, request, want, retries] { pull_then_pin(c, request, want, retries); });
+  pull_then_pin(c, request, want, retries);
+}
+
+void node_store::pull_then_pin(const net::connection_ptr& c, std::shared_ptr<const net::frame> request,
+                               block_ref want, int retries) {
+  auto again = open_again(c, request, want, retries);
   auto from = net::parse_address(nearest_way(want.home));
   if (!from) return answer(c, *request, work_kind::store_open, refused("the block's home '" + want.home + "' is not an address"));
   std::weak_ptr<net::connection> weak = c;
@@ -160,13 +173,15 @@ void node_store::pull_and_pin(const net::connection_ptr& c, std::shared_ptr<cons
 }
 
 void node_store::pin_and_answer(const net::connection_ptr& c, const net::frame& request, object_id id,
-                                std::uint64_t size, const std::function<void()>& if_gone) {
+                                std::uint64_t size, const std::function<void()>& if_gone,
+                                const std::function<void()>& if_unsealed) {
   const auto kind = static_cast<work_kind>(request.kind);
   std::unique_lock lock(mu_);
   auto bytes = store_->get(id);
   if (!bytes) {
     lock.unlock();
     if (if_gone && bytes.error() == object_store::errc::not_found) return if_gone();
+    if (if_unsealed && bytes.error() == object_store::errc::not_sealed) return if_unsealed();
     return answer(c, request, kind,
                   refused("the node's store cannot hand out the value: " + std::string(object_store::to_string(bytes.error()))));
   }

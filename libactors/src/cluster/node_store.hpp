@@ -87,9 +87,16 @@ class node_store {
   /// lacks it; `retries`: how often to pull again a copy that went before it was pinned.
   void pull_and_pin(const net::connection_ptr& c, std::shared_ptr<const net::frame> request, block_ref want,
                     int retries);
-  /// Pins `id` for `c` and answers `request`; runs `if_gone` instead when the store lacks it.
+  /// What an open does when the copy it found went before it was pinned: pull it again.
+  std::function<void()> open_again(const net::connection_ptr& c, std::shared_ptr<const net::frame> request,
+                                   block_ref want, int retries);
+  /// Pulls `want` from its home (joining a pull of it already under way), then pins it.
+  void pull_then_pin(const net::connection_ptr& c, std::shared_ptr<const net::frame> request, block_ref want,
+                     int retries);
+  /// Pins `id` for `c` and answers `request`; runs `if_gone` instead when the store lacks it,
+  /// `if_unsealed` when it is there but not whole yet (a pull of it is under way).
   void pin_and_answer(const net::connection_ptr& c, const net::frame& request, object_id id, std::uint64_t size,
-                      const std::function<void()>& if_gone);
+                      const std::function<void()>& if_gone, const std::function<void()>& if_unsealed = nullptr);
   /// Drops one pin; the last one removes the block.
   void unpin_locked(const object_id& id);
 
