@@ -185,6 +185,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     bool is_factory = false;
     net::connection_ptr conn;
     std::uint64_t id = 0;  // the call's, once it is lost with its process
+    bool actor_restarts = false;  // lost with its process, and its actor is being re-created
   };
 
   impl(cluster_client_options o, net::cluster_token t) : options(std::move(o)), token(t) {}
@@ -992,9 +993,12 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
         a.queue.push_front(std::move(q));
       }
       for (auto& a : restarting) restart_locked(a, why);
+      for (auto& call : lost) call.actor_restarts = call.actor && call.actor->st != remote_actor::state::dead;
       std::erase_if(workers, [&](const auto& w) { return w.second == c; });
-      // Tasks whose worker died go again while their retries last (ARCHITECTURE.md §6).
-      for (auto& call : lost) {
+      // Tasks whose worker died go again while their retries last (ARCHITECTURE.md §6), in
+      // the order they were sent.
+      for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
+        auto& call = *it;
         if (!call.on_lease) continue;
         auto& t = call.task;
         ++t.attempts;
@@ -1010,7 +1014,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       if (call.actor) {
         call.task.j->abandon(std::make_exception_ptr(actor_died_error(
             "actors: the process hosting actor " + call.actor->display + " died during " + call.task.j->name() +
-            (call.actor->st == remote_actor::state::dead ? "" : " (the actor restarts; the call is not retried: see set_max_task_retries)"))));
+            (call.actor_restarts ? " (the actor restarts; the call is not retried: see set_max_task_retries)" : ""))));
       } else {
         call.task.j->abandon(std::make_exception_ptr(worker_died_error(
             "actors: the worker process running " + call.task.j->name() + " died (" + why + "); tried " +
