@@ -186,6 +186,21 @@ class lifecycle(cluster_case):
         self.assertEqual(os.listdir(os.path.join(session, "sockets")), [])
         self.assertIn("No actors processes", run("stop", "--temp-dir", d, check=0).stdout)
 
+    def test_a_node_whose_head_is_gone_stops_within_its_timeout(self):
+        d = self.temp_dir()
+        self.start_head(d, "--num-cpus", "1")
+        s = self.status(d)
+        head_pid = s["nodes"][0]["pid"]
+        run("start", "--address", s["head_address"], "--temp-dir", d, "--num-cpus", "1",
+            "--head-timeout-ms", "1500", check=0)
+        self.remember(d)
+        node = [r for r in records(d) if r["role"] == "node"][0]
+        os.kill(head_pid, signal.SIGKILL)
+        # Not forever: it stops once it has tried for its --head-timeout-ms, saying why.
+        self.wait_for("the node to stop after losing its head", lambda: not running(node["pid"]), timeout=20)
+        with open(node["log_file"]) as f:
+            self.assertIn("lost the head", f.read())
+
     def test_a_node_that_stops_leaves_the_cluster(self):
         d = self.temp_dir()
         self.start_head(d, "--num-cpus", "1")

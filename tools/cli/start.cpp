@@ -51,6 +51,8 @@ Options:
                               needed on the head's machine: it is found in the session folder.
   --heartbeat-interval-ms MS  head only: how often nodes report (default 500)
   --heartbeat-timeout-ms MS   head only: silence after which a node is dead (default 5000)
+  --head-timeout-ms MS        joining only: how long the node keeps trying to reach a head that
+                              went away before it stops, its workers with it (default 60000)
   --block                     stay in the foreground, logging to the terminal, until Ctrl-C
   --help                      show this text
 )";
@@ -61,7 +63,7 @@ const std::vector<flag_spec> start_flags = {
     {"head", false},  {"address"},       {"port"},       {"num-cpus"},
     {"num-gpus"},     {"resources"},     {"object-store-memory"}, {"node-ip"},
     {"temp-dir"},     {"token-file"},    {"heartbeat-interval-ms"}, {"heartbeat-timeout-ms"},
-    {"block", false}, {"object-spilling-directory"}, {"object-spilling-limit"},
+    {"block", false}, {"object-spilling-directory"}, {"object-spilling-limit"}, {"head-timeout-ms"},
 };
 
 // The daemon's start-up (listen, or register with the head) is bounded well inside this.
@@ -308,6 +310,7 @@ int run_start(const std::vector<std::string>& args) {
   if (!head)
     for (const char* name : {"port", "heartbeat-interval-ms", "heartbeat-timeout-ms"})
       if (f.has(name)) throw usage_error(std::string("--") + name + " applies to the head only (with --head)");
+  if (head && f.has("head-timeout-ms")) throw usage_error("--head-timeout-ms is for joining a cluster (with --address)");
   if (head && f.has("token-file"))
     throw usage_error("--token-file is for joining a cluster; the head creates the cluster's token");
 
@@ -365,6 +368,7 @@ int run_start(const std::vector<std::string>& args) {
   auto local_head = find_local_head(plan.temp_dir, *head_address);
   auto token = resolve_token(f, local_head, *address);
   cluster::node_config config{.head = *head_address, .token = token.token};
+  config.head_lost_timeout = std::chrono::milliseconds(milliseconds_flag(f, "head-timeout-ms", 60'000));
   if (local_head) {
     plan.sess = session{session_of(*local_head)};  // same machine: share the head's session
   } else {

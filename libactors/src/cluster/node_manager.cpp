@@ -4,6 +4,7 @@
 #include "transport/connection.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace actors::cluster {
 
@@ -88,6 +89,9 @@ void node_manager::fail_fatally(const std::string& why) {
 
 void node_manager::run() {
   std::string reported;  // the problem last logged, so a head that is down is logged once
+  // Since when the head, once reached, has not answered: bounded by head_lost_timeout.
+  std::optional<std::chrono::steady_clock::time_point> out_of_touch;
+  bool registered_once = false;
   auto note = [&](const std::string& problem) {
     {
       std::lock_guard lock(mutex_);
@@ -103,6 +107,21 @@ void node_manager::run() {
     }
     outcome o = head_ && head_->is_open() ? send_heartbeat() : connect_and_register();
     if (o == outcome::fatal) return;
+    if (o == outcome::reconnect && registered_once) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!out_of_touch) out_of_touch = now;
+      if (now - *out_of_touch >= config_.head_lost_timeout) {
+        std::string problem;
+        {
+          std::lock_guard lock(mutex_);
+          problem = last_problem_;
+        }
+        fail_fatally("lost the head at " + config_.head.to_string() + " for " +
+                     std::to_string(config_.head_lost_timeout.count()) + " ms (" + problem +
+                     "); this node stops, and its workers with it");
+        return;
+      }
+    }
     if (o == outcome::reconnect) {
       if (head_) head_->close("reconnecting");
       head_.reset();
@@ -115,6 +134,8 @@ void node_manager::run() {
       if (!sleep_for(reconnect_delay)) return;
       continue;
     }
+    registered_once = true;
+    out_of_touch.reset();
     if (!reported.empty()) {
       log(net::log_level::info, "in touch with the head again");
       reported.clear();

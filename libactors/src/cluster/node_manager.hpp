@@ -36,6 +36,9 @@ struct node_config {
   node_info self;
   /// Used until the head's register reply names its own interval.
   std::chrono::milliseconds heartbeat_interval{500};
+  /// How long a registered node keeps trying to reach a head that went away before it ends
+  /// itself (on_fatal): its workers and the drivers on it then hear of it, instead of waiting.
+  std::chrono::milliseconds head_lost_timeout{60'000};
   /// Runs once, on the node manager's thread, when the head ends this node. Must return
   /// promptly and must not call stop() (stop joins that thread).
   std::function<void(const std::string& why)> on_fatal;
