@@ -42,6 +42,7 @@ const std::vector<metric>& all_metrics() {
       {{"tasks_queued_1m_s", "tasks_queued_1m_peak_rss_mb"}, tasks_queued_1m},
       {{"init_shutdown_s"}, init_shutdown_s},
       {{"head_start_s"}, head_start_s},
+      {{"recovery_s"}, recovery_s},
       {{"object_transfer_gigabytes", "raw_tcp_gigabytes", "object_transfer_vs_raw_tcp"}, object_transfer},
   };
   return table;

@@ -38,5 +38,7 @@ void init_shutdown_s(context& ctx);
 void head_start_s(context& ctx);
 // object_transfer_gigabytes, raw_tcp_gigabytes, object_transfer_vs_raw_tcp: actors-transfer-bench.
 void object_transfer(context& ctx);
+// recovery_s: on a cluster of its own, a node killed while tasks run there, until they are done.
+void recovery_s(context& ctx);
 
 }  // namespace actors_bench
