@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 WANTED = ["single_client_put_calls", "single_client_get_calls", "init_shutdown_s", "get_view_small_us",
-          "object_transfer_gigabytes", "recovery_s"]
+          "object_transfer_gigabytes"]
 
 
 def fail(message):
