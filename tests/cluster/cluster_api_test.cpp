@@ -262,6 +262,20 @@ std::string node_with(const std::string& resource) {
   return "none";
 }
 
+/// The command that starts a node of a test's own in this cluster (cluster_api_test.py names
+/// the CLI and the temp dir), with `flags` after the shared ones.
+std::string node_start_command(const std::string& flags) {
+  const char* cli = std::getenv("ACTORS_TEST_CLI");
+  REQUIRE(cli);
+  return std::string(cli) + " start --address " + std::getenv("ACTORS_ADDRESS") + " --temp-dir " +
+         std::getenv("ACTORS_TEMP_DIR") + " " + flags;
+}
+
+/// Starts a node of the test's own, as a daemon: `actors start` returns once it has joined.
+void add_node(const std::string& flags) {
+  REQUIRE(std::system((node_start_command(flags) + " > /dev/null").c_str()) == 0);
+}
+
 /// Joins the cluster named by $ACTORS_ADDRESS for one test.
 struct joined {
   joined() {
@@ -546,13 +560,9 @@ TEST_CASE("a node whose store memory is all in use places further values on disk
           doctest::timeout(300)) {
   joined cluster;
   // A node of this test's own, with 64 MiB of store memory and 256 MiB of spilling space.
-  const std::string temp = std::getenv("ACTORS_TEMP_DIR"), folder = temp + "/small_spill";
-  const char* cli = std::getenv("ACTORS_TEST_CLI");
-  REQUIRE(cli);
-  auto start = std::string(cli) + " start --address " + std::getenv("ACTORS_ADDRESS") + " --temp-dir " + temp +
-               " --num-cpus 2 --resources '{\"small\": 4}' --object-store-memory 67108864" +
-               " --object-spilling-directory " + folder + " --object-spilling-limit 268435456 > /dev/null";
-  REQUIRE(std::system(start.c_str()) == 0);
+  const std::string folder = std::string(std::getenv("ACTORS_TEMP_DIR")) + "/small_spill";
+  add_node("--num-cpus 2 --resources '{\"small\": 4}' --object-store-memory 67108864 --object-spilling-directory " +
+           folder + " --object-spilling-limit 268435456");
   {
     // Six 16 MiB arrays held at once: three fill the memory, the others go to disk.
     auto [sums, disk] = actors::get(actors::task(fill_small_store).set_resources({{"small", 1}}).remote(6, 16, folder));
@@ -581,14 +591,8 @@ TEST_CASE("a task on a node that falls silent is run again on another once the h
           doctest::timeout(180)) {
   joined cluster;
   const std::string temp = std::getenv("ACTORS_TEMP_DIR");
-  const char* cli = std::getenv("ACTORS_TEST_CLI");
-  REQUIRE(cli);
   // Two nodes of this test's own that can run it; it starts on one of them.
-  for (int i = 0; i < 2; ++i) {
-    auto start = std::string(cli) + " start --address " + std::getenv("ACTORS_ADDRESS") + " --temp-dir " + temp +
-                 " --num-cpus 1 --resources '{\"flaky\": 1}' > /dev/null";
-    REQUIRE(std::system(start.c_str()) == 0);
-  }
+  for (int i = 0; i < 2; ++i) add_node("--num-cpus 1 --resources '{\"flaky\": 1}'");
   const std::string marker = temp + "/first_attempt";
   auto r = actors::task(first_attempt_hangs).set_resources({{"CPU", 1}, {"flaky", 1}}).remote(marker);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -669,11 +673,7 @@ TEST_CASE("an infeasible task waits, and starts once a node that fits joins") {
   auto late = actors::task(node_after).set_resources({{"late", 1}}).remote(0);
   auto early = actors::wait(std::vector{late}, 1, std::chrono::milliseconds(1500));
   CHECK(early.ready.empty());  // no node has "late" yet
-  const char* cli = std::getenv("ACTORS_TEST_CLI");
-  REQUIRE(cli);
-  auto start = std::string(cli) + " start --address " + std::getenv("ACTORS_ADDRESS") + " --temp-dir " +
-               std::getenv("ACTORS_TEMP_DIR") + " --num-cpus 1 --resources '{\"late\": 1}' > /dev/null";
-  REQUIRE(std::system(start.c_str()) == 0);
+  add_node("--num-cpus 1 --resources '{\"late\": 1}'");
   CHECK(actors::get(late) == node_with("late"));
 }
 
@@ -718,15 +718,13 @@ TEST_CASE("chaos: a DAG of 5,000 tasks completes correctly while workers and a n
           doctest::timeout(600)) {
   joined cluster;
   const std::string temp = std::getenv("ACTORS_TEMP_DIR");
-  const char* cli = std::getenv("ACTORS_TEST_CLI");
   const char* killer = std::getenv("ACTORS_TEST_CHAOS_KILLER");
-  REQUIRE(cli);
   REQUIRE(killer);
   // A node of this test's own, in the foreground so that its pid is known: the one to kill.
   const auto before = actors::nodes().size();
   const std::string pid_file = temp + "/chaos_node.pid", stop = temp + "/chaos.stop", report = temp + "/chaos.out";
-  auto start = "(exec " + std::string(cli) + " start --block --address " + std::getenv("ACTORS_ADDRESS") +
-               " --temp-dir " + temp + " --num-cpus 2 > " + temp + "/chaos_node.log 2>&1) & echo $! > " + pid_file;
+  auto start = "(exec " + node_start_command("--block --num-cpus 2") + " > " + temp + "/chaos_node.log 2>&1) & echo $! > " +
+               pid_file;
   REQUIRE(std::system(start.c_str()) == 0);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (actors::nodes().size() == before && std::chrono::steady_clock::now() < deadline)
