@@ -77,6 +77,14 @@ void actor_core::set_creation_failure(std::exception_ptr e) {
 }
 
 bool actor_core::finish_creation() {
+  bool factory_failed;
+  {
+    std::lock_guard lock(mu_);
+    factory_failed = state_ == state::creating && !instance_;
+  }
+  // Free the name before anyone can learn that the actor is dead: a caller whose call fails
+  // may at once create another actor under the same name.
+  if (factory_failed) forget_name();
   std::vector<job*> abandoned;
   std::unique_lock lock(mu_);
   --running_;
@@ -112,7 +120,6 @@ bool actor_core::finish_creation() {
     j->abandon(err);
     if (j->shape != zombie_shape) delete j;
   }
-  forget_name();
   return false;
 }
 
@@ -193,6 +200,7 @@ void actor_core::fail_mailbox_locked(std::vector<job*>& abandoned) {
 }
 
 void actor_core::kill(const std::string& why, std::chrono::milliseconds grace) {
+  forget_name();  // first, as in finish_creation: whoever sees the death finds the name free
   std::vector<job*> abandoned;
   std::unique_lock lock(mu_);
   if (state_ != state::dead) {
@@ -206,7 +214,6 @@ void actor_core::kill(const std::string& why, std::chrono::milliseconds grace) {
     j->abandon(err);
     if (j->shape != zombie_shape) delete j;
   }
-  forget_name();
   lock.lock();
   // A call cannot be interrupted: wait for running ones to return, unless this is one of them.
   if (tls_actor != this && grace.count() > 0 && !idle_.wait_for(lock, grace, [&] { return running_ == 0; }))
