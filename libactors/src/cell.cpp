@@ -78,10 +78,30 @@ bool cell::wait(std::optional<clock::time_point> deadline) noexcept {
   }
 }
 
+bool cell::set_located(std::shared_ptr<value_location> where) noexcept {
+  if (!claim()) return false;
+  location_ = std::move(where);
+  local_.store(false, std::memory_order_relaxed);  // published by publish() below
+  publish(ready_);
+  return true;
+}
+
+void cell::bring_here(std::optional<clock::time_point> deadline) const {
+  std::unique_lock lock(location_->bringing_, std::defer_lock);
+  if (!deadline)
+    lock.lock();
+  else if (!lock.try_lock_until(*deadline))
+    throw timeout_error("actors::get timed out bringing object " + to_string(id) + " to this process");
+  if (local_.load(std::memory_order_acquire)) return;   // another reader brought it meanwhile
+  location_->bring(const_cast<cell&>(*this), deadline);  // fills the value: the cell's own, not shared state
+  local_.store(true, std::memory_order_release);
+}
+
 void cell::wait_and_rethrow(std::optional<clock::time_point> deadline) {
   if (!wait(deadline))
     throw timeout_error("actors::get timed out waiting for object " + to_string(id));
   if (failed()) std::rethrow_exception(private_copy(error_));
+  ensure_local(deadline);
 }
 
 }  // namespace actors::detail

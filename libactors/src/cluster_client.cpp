@@ -6,7 +6,9 @@
 #include "cluster/reach.hpp"
 #include "object_exchange.hpp"
 #include "head_link.hpp"
+#include "located_value.hpp"
 #include "log.hpp"
+#include "store_client.hpp"
 #include "transport/address.hpp"
 #include "transport/connect.hpp"
 #include "transport/connection.hpp"
@@ -166,9 +168,11 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     int attempts = 0;
     int max_retries = 3;
     bool retry_exceptions = false;
+    std::uint64_t sent_bytes = 0;  // its arguments' encoding, last sent: its lineage's cost
   };
   struct shape_state {
     resource_map resources;
+    std::string prefer;  // the node manager asked first: the one holding most of its arguments' bytes
     std::deque<ready_task> ready;
     std::vector<std::shared_ptr<lease>> leases;
     std::size_t requesting = 0;
@@ -209,6 +213,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   struct manager_link {
     net::connection_ptr conn;
     std::vector<std::function<void(net::connection_ptr)>> waiting;
+    bool unreachable = false;  // said so once; a node that died is asked for again and again until declared dead
   };
   std::map<std::string, manager_link> managers;
   std::map<std::string, std::vector<std::function<void(net::connection_ptr)>>> connecting;
@@ -222,16 +227,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     if (!address) throw error("actors: bad node manager address '" + options.node_address + "'");
     net::handlers h;
     std::weak_ptr<impl> weak = weak_from_this();
-    h.on_frame = [weak](const net::connection_ptr& c, net::frame&& f) {
-      if (f.kind != static_cast<std::uint16_t>(wire::work_kind::node_died)) return serve_node_manager(c, std::move(f));
-      auto self = weak.lock();
-      if (!self) return;
-      try {
-        self->on_node_died(wire::decode_work<wire::node_death>(f));
-      } catch (const error& e) {
-        c->close(std::string("malformed node_died: ") + e.what());
-      }
-    };
+    h.on_frame = from_node_manager();
     h.on_closed = [weak](const net::connection_ptr&, const net::error& why) {
       if (auto self = weak.lock()) self->on_node_closed(why.message);
     };
@@ -249,6 +245,22 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     store = {answer.store_segment, answer.store_address, answer.store_overflow};
   }
 
+  /// Serves what a node manager (ours, or another that we are a client of) sends: requests
+  /// for our program, and word of a node's death, which every node tells its clients.
+  std::function<void(const net::connection_ptr&, net::frame&&)> from_node_manager() {
+    std::weak_ptr<impl> weak = weak_from_this();
+    return [weak](const net::connection_ptr& c, net::frame&& f) {
+      if (f.kind != static_cast<std::uint16_t>(wire::work_kind::node_died)) return serve_node_manager(c, std::move(f));
+      auto self = weak.lock();
+      if (!self) return;
+      try {
+        self->on_node_died(wire::decode_work<wire::node_death>(f));
+      } catch (const error& e) {
+        c->close(std::string("malformed node_died: ") + e.what());
+      }
+    };
+  }
+
   /// Runs `use` with a registered connection to the node manager at `address` (another node,
   /// after a spillback), once there is one (or null if it cannot be reached).
   void with_manager_locked(const std::string& address, std::function<void(net::connection_ptr)> use) {
@@ -260,9 +272,11 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     auto finish = [weak, address](net::connection_ptr c, const std::string& why) {
       auto self = weak.lock();
       if (!self) return;
-      if (!c) log_warning("actors: cannot use the node manager at " + address + ": " + why);
       std::lock_guard lock(self->mu);
       auto& link = self->managers[address];
+      if (!c && !std::exchange(link.unreachable, true))
+        log_warning("actors: cannot use the node manager at " + address + ": " + why);
+      if (c) link.unreachable = false;
       link.conn = c;
       for (auto& w : std::exchange(link.waiting, {})) w(c);
     };
@@ -272,7 +286,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       return;
     }
     net::handlers h;
-    h.on_frame = serve_node_manager;
+    h.on_frame = from_node_manager();
     h.on_closed = [weak, address](const net::connection_ptr& c, const net::error&) {
       auto self = weak.lock();
       if (!self) return;
@@ -444,6 +458,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     wire::call_header header{.call_id = id, .function = t.j->name(), .signature = t.j->signature()};
     options.exchange->pin(l->conn, lent.take());  // before the worker can ask for them
     const std::uint64_t bytes = args.bytes().size();
+    t.sent_bytes = bytes;
     auto sent = l->conn->send(wire::encode_work(wire::work_kind::push_task, header, std::move(args.bytes())));
     if (!sent && sent.error().code == net::errc::frame_too_large)
       return t.j->abandon(too_large_to_send("the arguments of " + t.j->name(), bytes, by_store_advice));
@@ -457,12 +472,18 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
 
   void request_lease_locked(const std::string& key, shape_state& s) {
     ++s.requesting;
-    ask_for_lease_locked(key, node);
+    if (s.prefer.empty()) return ask_for_lease_locked(key, node, false);
+    // Locality: the node holding the arguments decides (it may spill the work on, as ours would).
+    std::weak_ptr<impl> weak = weak_from_this();
+    with_manager_locked(s.prefer, [weak, key](net::connection_ptr c) {
+      if (auto self = weak.lock()) self->ask_for_lease_locked(key, c ? c : self->node, false);
+    });
   }
 
-  /// Sends the shape's lease request to `manager`: the own node, or the one it spilled us to.
-  void ask_for_lease_locked(const std::string& key, const net::connection_ptr& manager) {
-    wire::lease_request want{.resources = shapes[key].resources, .spilled = manager != node};
+  /// Sends the shape's lease request to `manager`: the own node, the one holding the shape's
+  /// arguments, or one that a spillback sent us to (`spilled`: it must not send us on).
+  void ask_for_lease_locked(const std::string& key, const net::connection_ptr& manager, bool spilled) {
+    wire::lease_request want{.resources = shapes[key].resources, .spilled = spilled};
     std::weak_ptr<impl> weak = weak_from_this();
     manager->request(wire::encode_work(wire::work_kind::request_lease, want), lease_timeout,
                      [weak, key, manager](net::result<net::frame> reply) {
@@ -494,7 +515,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
           auto self = weak.lock();
           if (!self) return;
           if (c)
-            self->ask_for_lease_locked(key, c);
+            self->ask_for_lease_locked(key, c, true);
           else
             self->lease_retry_locked(key, unreachable_retry);
         });
@@ -871,7 +892,11 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       calls.erase(it);
     }
     if (header.outcome == wire::call_outcome::ok && !header.stored.empty() && !call.is_factory) {
-      take_stored_result(c, header.stored, std::make_shared<ready_task>(std::move(call.task)), call.shape);
+      auto t = std::make_shared<ready_task>(std::move(call.task));
+      if (!header.lends_refs && header.stored.home != store.address && t->j->new_result_cell())
+        keep_where_made(c, header.stored, std::move(t), call.shape);
+      else
+        take_stored_result(c, header.stored, std::move(t), call.shape);
     } else if (header.outcome == wire::call_outcome::ok) {
       try {
         object_exchange::decode_scope from(options.exchange, c);  // refs in the result are the worker's
@@ -886,14 +911,18 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
         if (call.task.j) call.task.j->abandon(std::current_exception());
       }
     } else if (call.on_lease && (call.task.max_retries < 0 || call.task.attempts < call.task.max_retries) &&
-               ((header.outcome == wire::call_outcome::task_error && call.task.retry_exceptions) ||
-                header.outcome == wire::call_outcome::object_lost_error)) {
-      // set_retry_exceptions(true): user code threw, and the task runs again (API.md). An
-      // argument the worker could not read (its node went away meanwhile, say) is a failure of
-      // the system, not of the task: it runs again too, as after a worker death.
+               header.outcome == wire::call_outcome::task_error && call.task.retry_exceptions) {
+      // set_retry_exceptions(true): user code threw, and the task runs again (API.md).
       ++call.task.attempts;
       std::lock_guard lock(mu);
       shapes[call.shape].ready.push_back(std::move(call.task));
+    } else if (call.on_lease && (call.task.max_retries < 0 || call.task.attempts < call.task.max_retries) &&
+               header.outcome == wire::call_outcome::object_lost_error) {
+      // An argument the worker could not read (its home node went away, say) is a failure of
+      // the system, not of the task: it runs again, once the arguments that were lost are made
+      // again from their lineage.
+      ++call.task.attempts;
+      run_when_arguments_present(call.shape, std::move(call.task), true);
     } else {
       auto e = exception_from(header);
       if (call.is_factory) {
@@ -933,18 +962,137 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
           t->j->accept_stored(encoded, owner);
         },
         [weak, t, shape](std::exception_ptr e) {
-          auto self = weak.lock();
-          if (self && !shape.empty() && (t->max_retries < 0 || t->attempts < t->max_retries)) {
-            std::lock_guard lock(self->mu);
-            if (!self->stopped) {
-              ++t->attempts;
-              auto& s = self->shapes[shape];
-              s.ready.push_front(std::move(*t));
-              return self->dispatch_locked(shape, s);
-            }
-          }
+          if (auto self = weak.lock()) return self->retry_or_fail(t, shape, std::move(e));
           t->j->abandon(std::move(e));
         });
+  }
+
+  /// A task whose result was lost before its owner held it runs again while its retries last.
+  void retry_or_fail(const std::shared_ptr<ready_task>& t, const std::string& shape, std::exception_ptr e) {
+    if (!shape.empty() && (t->max_retries < 0 || t->attempts < t->max_retries)) {
+      std::lock_guard lock(mu);
+      if (!stopped) {
+        ++t->attempts;
+        auto& s = shapes[shape];
+        s.ready.push_front(std::move(*t));
+        return dispatch_locked(shape, s);
+      }
+    }
+    t->j->abandon(std::move(e));
+  }
+
+  /// A result left in another node's store stays there (located_value.hpp): this process pins
+  /// it at its home over its own connection to that node's manager, lets the worker go, and
+  /// completes the cell with where it lies, keeping the task as the value's lineage.
+  void keep_where_made(const net::connection_ptr& worker, const wire::block_ref& ref, std::shared_ptr<ready_task> t,
+                       const std::string& shape) {
+    std::weak_ptr<impl> weak = weak_from_this();
+    std::lock_guard lock(mu);
+    if (stopped) return t->j->abandon(std::make_exception_ptr(error("actors: the runtime was shut down")));
+    with_manager_locked(ref.home, [weak, worker, ref, t, shape](net::connection_ptr keeper) {
+      auto self = weak.lock();
+      if (!self) return;
+      if (!keeper)
+        return self->retry_or_fail(t, shape, std::make_exception_ptr(object_lost_error(
+                                                 "actors: the node holding the result of " + t->j->name() +
+                                                 " cannot be reached (" + ref.home + ")")));
+      std::weak_ptr<net::connection> weak_keeper = keeper;
+      keeper->request(wire::encode_work(wire::work_kind::store_open, wire::store_request{.block = ref}), lease_timeout,
+                      [weak, weak_keeper, worker, ref, t, shape](net::result<net::frame> reply) {
+                        auto self = weak.lock();
+                        if (!self) return t->j->abandon(std::make_exception_ptr(error("actors: the runtime was shut down")));
+                        self->on_kept(worker, ref, t, shape, weak_keeper.lock(), reply);
+                      });
+    });
+  }
+
+  void on_kept(const net::connection_ptr& worker, const wire::block_ref& ref, const std::shared_ptr<ready_task>& t,
+               const std::string& shape, const net::connection_ptr& keeper, const net::result<net::frame>& reply) {
+    auto answer = answer_or_why<wire::store_reply>(reply, "the node manager holding the result");
+    object_exchange::block_taken(worker, ref.id());  // held at its home for us now, or given up
+    if (!answer.ok || !keeper)
+      return retry_or_fail(t, shape, std::make_exception_ptr(object_lost_error(
+                                         "actors: the result of " + t->j->name() + " could not be kept at its node (" +
+                                         ref.home + "): " + answer.reason)));
+    std::unique_ptr<located_value::lineage> how;
+    if (!shape.empty()) {  // tasks; an actor's calls are not run again
+      how = std::make_unique<located_value::lineage>();
+      std::lock_guard lock(mu);
+      how->options = task_options{.resources = shapes[shape].resources, .max_retries = t->max_retries,
+                                  .retry_exceptions = t->retry_exceptions};
+    }
+    auto result = t->j->swap_result(nullptr);  // the lineage must not hold the value it makes
+    if (how) {
+      how->bytes = t->sent_bytes;
+      how->task = std::move(t->j);
+    }
+    std::weak_ptr<impl> weak = weak_from_this();
+    auto resubmit = [weak](std::unique_ptr<job> j, const task_options& o) {
+      if (auto self = weak.lock()) return self->submit(std::move(j), o, {});
+      j->abandon(std::make_exception_ptr(error("actors: the runtime was shut down")));
+    };
+    result->set_located(std::make_shared<located_value>(ref, keeper, std::move(how), std::move(resubmit)));
+  }
+
+  // ---- submission ------------------------------------------------------------------------------
+
+  /// Runs the task once its dependencies are complete and those lost with a node (or, with
+  /// `probe`, not confirmed by their node) were made again; fails it if one cannot be.
+  void submit(std::unique_ptr<job> j, const task_options& o, std::vector<cell*> deps) {
+    auto resources = o.resources.value_or(resource_map{{"CPU", 1}});
+    auto key = shape_key(resources);
+    {
+      std::lock_guard lock(mu);
+      shapes[key].resources = resources;
+    }
+    if (deps.empty()) deps = j->dependencies();
+    auto holder = std::make_shared<ready_task>(ready_task{std::move(j), 0, o.max_retries, o.retry_exceptions});
+    std::weak_ptr<impl> weak = weak_from_this();
+    when_complete(deps, [weak, key, holder, deps] {
+      auto self = weak.lock();
+      if (!self) return holder->j->abandon(std::make_exception_ptr(error("actors: the runtime was shut down")));
+      if (auto failed = first_failure(deps)) return holder->j->abandon(failed);
+      self->run_when_arguments_present(key, std::move(*holder), false);
+    });
+  }
+
+  void run_when_arguments_present(const std::string& key, ready_task t, bool probe) {
+    auto holder = std::make_shared<ready_task>(std::move(t));
+    std::weak_ptr<impl> weak = weak_from_this();
+    when_arguments_present(holder->j->dependencies(), probe, [weak, key, holder](std::exception_ptr lost) {
+      auto self = weak.lock();
+      if (!self) return holder->j->abandon(std::make_exception_ptr(error("actors: the runtime was shut down")));
+      if (lost) return holder->j->abandon(lost);
+      auto shape = self->local_key(key, *holder->j);
+      self->task_ready(shape, std::move(*holder));
+    });
+  }
+
+  /// The shape a task goes under: its own, or, when the node holding most of its arguments'
+  /// bytes (100 KiB or more) is another, a shape of its own asked of that node first.
+  std::string local_key(const std::string& key, const job& j) {
+    {
+      std::lock_guard lock(mu);
+      if (!shapes[key].prefer.empty()) return key;  // a retry, placed by locality before
+    }
+    std::map<std::string, std::uint64_t> bytes_at;
+    for (cell* dep : j.dependencies()) {
+      if (!dep->complete() || dep->failed()) continue;
+      if (auto* at = dynamic_cast<located_value*>(dep->location())) {
+        if (auto block = at->block()) bytes_at[block->home] += block->size;
+      } else if (auto block = store_client::array_block_of(dep->array_buffer())) {
+        bytes_at[store.address] += block->size();
+      }
+    }
+    auto most = std::max_element(bytes_at.begin(), bytes_at.end(),
+                                 [](const auto& a, const auto& b) { return a.second < b.second; });
+    if (most == bytes_at.end() || most->second < store_threshold || most->first == store.address) return key;
+    auto local = key + "@" + most->first;
+    std::lock_guard lock(mu);
+    auto& s = shapes[local];
+    s.resources = shapes[key].resources;
+    s.prefer = most->first;
+    return local;
   }
 
   void on_worker_closed(const net::connection_ptr& c, const std::string& why) {
@@ -1085,22 +1233,7 @@ void cluster_client::end_actors(const std::vector<std::pair<net::connection_ptr,
 }
 
 void cluster_client::submit_task(std::unique_ptr<job> j, const task_options& options, std::span<cell* const> deps) {
-  auto resources = options.resources.value_or(resource_map{{"CPU", 1}});
-  auto key = shape_key(resources);
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->shapes[key].resources = resources;
-  }
-  std::vector<cell*> dep_list(deps.begin(), deps.end());
-  auto holder =
-      std::make_shared<impl::ready_task>(impl::ready_task{std::move(j), 0, options.max_retries, options.retry_exceptions});
-  std::weak_ptr<impl> weak = impl_;
-  when_complete(deps, [weak, key, holder, dep_list] {
-    auto self = weak.lock();
-    if (!self) return holder->j->abandon(std::make_exception_ptr(error("actors: the runtime was shut down")));
-    if (auto failed = first_failure(dep_list)) return holder->j->abandon(failed);
-    self->task_ready(key, std::move(*holder));
-  });
+  impl_->submit(std::move(j), options, std::vector<cell*>(deps.begin(), deps.end()));
 }
 
 std::shared_ptr<remote_actor> cluster_client::create_actor(std::unique_ptr<job> factory, const actor_options& options,

@@ -3,6 +3,7 @@
 #include "actor_core.hpp"
 #include "call_errors.hpp"
 #include "cluster/work_protocol.hpp"
+#include "located_value.hpp"
 #include "log.hpp"
 #include "runtime.hpp"
 #include "store_client.hpp"
@@ -146,10 +147,16 @@ void object_exchange::serve_fetch(const net::connection_ptr& c, const net::frame
     pin_scope pins;  // a value holding refs (object_ref<object_ref<T>>) lends them too
     wire::call_result_header answer;
     try {
-      // An array in the node's store goes as it is; another large value is copied there.
-      auto block = store_client::array_block_of(found->array_buffer());
-      if (!block) found->encode_value(w);
-      send_through_store(self->rt_.node_store(), std::move(block), w, answer.stored);
+      // A value left on the node that made it is named there; an array in the node's store goes
+      // as it is; another large value is copied there.
+      auto* elsewhere = dynamic_cast<const located_value*>(found->location());
+      if (auto at = elsewhere ? elsewhere->block() : std::nullopt) {
+        answer.stored = *at;
+      } else {
+        auto block = store_client::array_block_of(found->array_buffer());
+        if (!block) found->encode_value(w);
+        send_through_store(self->rt_.node_store(), std::move(block), w, answer.stored);
+      }
     } catch (...) {
       c->reply(*stub, wire::encode_work(wire::work_kind::call_result, describe_failure(0, std::current_exception())));
       return;

@@ -1,6 +1,7 @@
 #include "store_client.hpp"
 
 #include "cluster/reach.hpp"
+#include "located_value.hpp"
 #include "log.hpp"
 #include "object_exchange.hpp"
 #include "runtime.hpp"
@@ -167,6 +168,25 @@ void store_client::open(const cluster::block_ref& ref, opened_fn done) {
              });
 }
 
+std::shared_ptr<stored_block> store_client::open_now(const cluster::block_ref& ref, std::string& why,
+                                                     std::optional<std::chrono::steady_clock::time_point> deadline) {
+  if (std::this_thread::get_id() == link_->io_thread) {
+    why = "a stored value cannot be opened on the thread that serves its node's answers";
+    return nullptr;
+  }
+  // Shared: an answer after the deadline still has somewhere to go.
+  auto opened = std::make_shared<std::promise<std::pair<std::shared_ptr<stored_block>, std::string>>>();
+  auto answer = opened->get_future();
+  open(ref, [opened](std::shared_ptr<stored_block> b, std::string why) { opened->set_value({std::move(b), std::move(why)}); });
+  if (deadline && answer.wait_until(*deadline) != std::future_status::ready)
+    throw timeout_error("actors: timed out reading object " + to_string(ref.id()) + " from the node's store");
+  auto [block, reason] = answer.get();
+  why = std::move(reason);
+  return block;
+}
+
+const std::string& store_client::home() const noexcept { return link_->home; }
+
 namespace {
 /// Part of another buffer, which it keeps alive.
 class slice_buffer final : public byte_buffer {
@@ -196,15 +216,24 @@ std::shared_ptr<stored_block> store_client::array_block_of(const std::shared_ptr
 }
 
 bool write_stored_argument(writer& w, const cell& c) {
-  auto block = store_client::array_block_of(c.array_buffer());
-  if (!block) return false;
-  auto ref = block->ref();
+  std::shared_ptr<stored_block> block;
+  cluster::block_ref ref;
+  if (auto* where = dynamic_cast<const located_value*>(c.location())) {
+    // Named where it lies (the call's own ref keeps it there): read in place on that node.
+    auto at = where->block();
+    if (!at) return false;  // made again into this process: it goes inline
+    ref = *at;
+  } else {
+    block = store_client::array_block_of(c.array_buffer());
+    if (!block) return false;
+    ref = block->ref();
+  }
   w.write_pod(argument_tag::in_store);
   w.write_pod(ref.hi);
   w.write_pod(ref.lo);
   w.write_pod(ref.size);
   encode(w, ref.home);
-  object_exchange::note_written(block);  // held for the receiver until it says block_taken
+  if (block) object_exchange::note_written(block);  // held for the receiver until it says block_taken
   return true;
 }
 
@@ -218,9 +247,8 @@ fetched_object fetch_stored_argument(reader& r) {
   auto* store = rt ? rt->node_store() : nullptr;
   if (!store) throw object_lost_error("actors: an argument is in a node's store, and this node has none");
   if (ref.size < stored_payload_offset) throw error("actors: a stored argument is shorter than its header");
-  std::promise<std::pair<std::shared_ptr<stored_block>, std::string>> opened;
-  store->open(ref, [&opened](std::shared_ptr<stored_block> b, std::string why) { opened.set_value({std::move(b), std::move(why)}); });
-  auto [block, why] = opened.get_future().get();
+  std::string why;
+  auto block = store->open_now(ref, why);
   if (!block) throw object_lost_error("actors: an argument could not be read from the node's store: " + why);
   if (auto* source = object_exchange::current_source()) object_exchange::block_taken(source->from, ref.id());
   auto payload = block->payload();

@@ -20,9 +20,11 @@
 #include "cluster/work_protocol.hpp"
 #include "transport/io_pool.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -80,6 +82,14 @@ class store_client {
   /// Pins the block `ref` names on this node (pulled from its home first if it is elsewhere);
   /// `done` runs once, on this client's thread, with the block or why not.
   void open(const cluster::block_ref& ref, opened_fn done);
+
+  /// open() for a thread that may wait: the block, or null with `why`. Never on this client's
+  /// own thread (where the answer arrives): null with `why` saying so. Throws timeout_error once
+  /// `deadline` has passed.
+  std::shared_ptr<stored_block> open_now(const cluster::block_ref& ref, std::string& why,
+                                         std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+  /// What this node's blocks name as their home: its node manager's address.
+  const std::string& home() const noexcept;
 
   /// The block a buffer lies in, when the buffer is an array laid out in its block as a stored
   /// value (allocate_array_buffer, or an array read in place); else null.

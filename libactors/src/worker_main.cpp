@@ -85,7 +85,9 @@ class pushed_call final : public job {
       // A large result waits in the node's store, where the client reads or pulls it.
       object_exchange::send_through_store(current_runtime() ? current_runtime()->node_store() : nullptr, nullptr, out,
                                           result.stored);
-      exchange_->pin(client_, lent.take());
+      auto pins = lent.take();
+      result.lends_refs = !pins.cells.empty() || !pins.actors.empty();
+      exchange_->pin(client_, std::move(pins));
     }
     answer(result, result.outcome == wire::call_outcome::ok ? std::move(out.bytes()) : std::vector<std::byte>{});
   }

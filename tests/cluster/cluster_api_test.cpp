@@ -6,6 +6,8 @@
 
 #include <actors/actors.hpp>
 
+#include "cluster_test_support.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +29,8 @@
 #include <vector>
 
 namespace {
+
+using namespace cluster_test;
 
 int add(int a, int b) { return a + b; }
 long process_id() { return ::getpid(); }
@@ -113,13 +117,6 @@ int second_driver(const std::string& name) {
   return code;
 }
 
-// The node a task or actor runs on, as the first 8 hex digits of its id: each worker's node
-// manager socket is named after it (node_<id8>.sock).
-std::string node_here() {
-  std::string socket = std::getenv("ACTORS_WORKER_NODE") ? std::getenv("ACTORS_WORKER_NODE") : "";
-  auto at = socket.rfind("node_");
-  return at == std::string::npos ? "driver" : socket.substr(at + 5, 8);
-}
 std::string node_after(int ms) {
   sleep_ms(ms);
   return node_here();
@@ -174,25 +171,6 @@ double sum_blocks(std::vector<actors::object_ref<std::vector<double>>> refs) {
   return total;
 }
 
-/// Waits (bounded) until the head's view of the free store memory, which heartbeats refresh
-/// every 500 ms, satisfies `holds(free, total)`.
-template <class Pred>
-bool store_view_eventually(std::chrono::seconds bound, Pred holds) {
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (holds(actors::available_resources()["object_store_memory"], actors::cluster_resources()["object_store_memory"]))
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  MESSAGE("store memory free ", actors::available_resources()["object_store_memory"], " of ",
-          actors::cluster_resources()["object_store_memory"]);
-  return false;
-}
-
-/// Waits (bounded) until every node's store holds nothing.
-bool stores_at_baseline(std::chrono::seconds bound) {
-  return store_view_eventually(bound, [](double free, double total) { return free == total; });
-}
 
 /// Bytes of disk the files in `folder` hold (holes hold none).
 std::uint64_t disk_bytes_in(const std::string& folder) {
@@ -261,36 +239,7 @@ ACTORS_REMOTE(add, process_id, shout, fail_with, die_now, sum, sleep_ms, counter
               &phoenix::crash, &phoenix::crash_once, &phoenix::note, &phoenix::seen, first_attempt_hangs,
               chaos_map, chaos_shuffle, chaos_reduce)
 
-/// The 8-digit id of the node offering `resource` (cluster_api_test.py --nodes 3 gives "special"
-/// and the GPUs to one node and "other" to another).
-std::string node_with(const std::string& resource) {
-  for (const auto& n : actors::nodes())
-    if (n.alive && n.resources.contains(resource)) return n.id.substr(0, 8);
-  return "none";
-}
 
-/// The command that starts a node of a test's own in this cluster (cluster_api_test.py names
-/// the CLI and the temp dir), with `flags` after the shared ones.
-std::string node_start_command(const std::string& flags) {
-  const char* cli = std::getenv("ACTORS_TEST_CLI");
-  REQUIRE(cli);
-  return std::string(cli) + " start --address " + std::getenv("ACTORS_ADDRESS") + " --temp-dir " +
-         std::getenv("ACTORS_TEMP_DIR") + " " + flags;
-}
-
-/// Starts a node of the test's own, as a daemon: `actors start` returns once it has joined.
-void add_node(const std::string& flags) {
-  REQUIRE(std::system((node_start_command(flags) + " > /dev/null").c_str()) == 0);
-}
-
-/// Joins the cluster named by $ACTORS_ADDRESS for one test.
-struct joined {
-  joined() {
-    REQUIRE(std::getenv("ACTORS_ADDRESS"));
-    actors::init();
-  }
-  ~joined() { actors::shutdown(); }
-};
 
 }  // namespace
 
@@ -729,18 +678,8 @@ TEST_CASE("chaos: a DAG of 5,000 tasks completes correctly while workers and a n
   const char* killer = std::getenv("ACTORS_TEST_CHAOS_KILLER");
   REQUIRE(killer);
   // A node of this test's own, in the foreground so that its pid is known: the one to kill.
-  const auto before = actors::nodes().size();
-  const std::string pid_file = temp + "/chaos_node.pid", stop = temp + "/chaos.stop", report = temp + "/chaos.out";
-  auto start = "(exec " + node_start_command("--block --num-cpus 2") + " > " + temp + "/chaos_node.log 2>&1) & echo $! > " +
-               pid_file;
-  REQUIRE(std::system(start.c_str()) == 0);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (actors::nodes().size() == before && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  REQUIRE(actors::nodes().size() == before + 1);
-  pid_t node = 0;
-  std::ifstream(pid_file) >> node;
-  REQUIRE(node > 1);
+  const std::string stop = temp + "/chaos.stop", report = temp + "/chaos.out";
+  const pid_t node = start_node_process("--num-cpus 2", temp + "/chaos_node.log");
 
   // The killer: a worker every 200 ms, and the node once, half a second in.
   auto kill_cmd = "python3 " + std::string(killer) + " " + std::filesystem::read_symlink("/proc/self/exe").string() +
@@ -787,7 +726,7 @@ TEST_CASE("chaos: a DAG of 5,000 tasks completes correctly while workers and a n
   CHECK(wrong == 0);
   // The killer did its part: the node, and workers all along.
   std::string line;
-  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(report);
     std::string l;

@@ -202,9 +202,10 @@ struct call_result_header {
   std::string location;        // task_error
   std::uint64_t run_us = 0;    // how long the call ran: the client sizes its pipelining by it
   block_ref stored;            // ok: the encoded result is in this block instead of the frame's tail
+  bool lends_refs = false;     // ok: the result holds refs or handles, lent over this connection
 };
 ACTORS_SERIALIZABLE(call_result_header, call_id, outcome, message, exception_type, user_message, function,
-                    location, run_us, stored)
+                    location, run_us, stored, lends_refs)
 
 /// What a later reply needs of a request (its kind, flags and correlation id), without its body:
 /// for answers given after the handler returned (an object that is not made yet).

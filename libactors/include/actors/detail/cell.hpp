@@ -13,6 +13,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <typeinfo>
 #include <vector>
@@ -20,6 +21,26 @@
 namespace actors::detail {
 
 using clock = std::chrono::steady_clock;
+
+class cell;
+
+/// Where the bytes of a complete value lie while they are not in this process: in cluster mode,
+/// a block in the store of the node that made it (docs/cluster.md, "Values stay where they are
+/// made"). The runtime implements it; the cell brings the bytes here on its first read.
+class value_location {
+ public:
+  virtual ~value_location() = default;
+
+ protected:
+  /// Brings the value's encoding to this process and hands it to `into.fill_stored`; throws
+  /// actors::error (object_lost_error when the value is gone) if it cannot, timeout_error once
+  /// `deadline` (if any) has passed.
+  virtual void bring(cell& into, std::optional<clock::time_point> deadline) = 0;
+
+ private:
+  friend class cell;
+  std::timed_mutex bringing_;  // one bring at a time; later readers find the value here
+};
 
 class cell {
  public:
@@ -47,8 +68,23 @@ class cell {
   /// completing thread. `fn` must not throw.
   void on_complete(std::function<void()> fn);
 
-  /// Throws the stored exception if failed; waits first. Used by get().
+  /// Throws the stored exception if failed; waits first, and brings a located value here, both
+  /// within the deadline (else timeout_error). Used by get().
   void wait_and_rethrow(std::optional<clock::time_point> deadline = std::nullopt);
+
+  /// Completes the cell with a value that lies at `where`, not in this process; the first read
+  /// brings it (ensure_local). Returns whether this call completed the cell.
+  bool set_located(std::shared_ptr<value_location> where) noexcept;
+  /// Where a located value lies (it stays there after it was brought); null for others.
+  value_location* location() const noexcept { return location_.get(); }
+  /// Makes sure a complete value is in this process; throws when a located value cannot be
+  /// brought (object_lost_error). Every read of the value goes through here.
+  void ensure_local(std::optional<clock::time_point> deadline = std::nullopt) const {
+    if (!local_.load(std::memory_order_acquire)) bring_here(deadline);
+  }
+  /// Sets a located cell's value from its encoding, which `owner` keeps readable (the runtime's
+  /// side of value_location::bring); throws actors::error if it does not decode.
+  virtual void fill_stored(std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) = 0;
 
   // Cluster mode: the value crosses to a process that borrowed a ref to it.
   /// Writes the value; only valid once complete() && !failed().
@@ -80,12 +116,16 @@ class cell {
   static constexpr std::uint32_t pending_ = 0, completing_ = 1, ready_ = 2, failed_ = 3;
 
  private:
+  void bring_here(std::optional<clock::time_point> deadline) const;
+
   static constexpr std::uint32_t has_sleepers_ = 1, has_callbacks_ = 2;
   std::atomic<std::uint32_t> status_{pending_};  // also the futex word sleepers wait on
   std::atomic<std::uint32_t> flags_{0};
   const std::type_info* type_;
   std::exception_ptr error_;
   std::vector<std::function<void()>>* callbacks_ = nullptr;  // guarded by a striped lock
+  std::shared_ptr<value_location> location_;                 // set once, before completion
+  mutable std::atomic<bool> local_{true};                    // false while a located value is elsewhere
 };
 
 /// Arithmetic vectors are stored as aligned buffers so that get_view can hand out zero-copy,
@@ -148,10 +188,15 @@ class value_cell final : public cell {
     publish(ready_);
     return true;
   }
-  /// The stored value; only valid once complete() && !failed().
-  const storage_t<T>& stored() const noexcept { return *value_; }
+  /// The stored value, brought here first if it lies elsewhere; only valid once complete() &&
+  /// !failed().
+  const storage_t<T>& stored() const {
+    ensure_local();
+    return *value_;
+  }
 
   void encode_value(writer& w) const override {
+    ensure_local();
     if constexpr (!codec<T>::ok) {
       throw error("actors: this value cannot cross between processes");
     } else if constexpr (is_array_storage) {
@@ -188,8 +233,23 @@ class value_cell final : public cell {
       publish(ready_);
     }
   }
+  void fill_stored(std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) override {
+    if constexpr (is_array_storage) {
+      value_.emplace(storage<T>::adopt(encoded, owner));
+    } else if constexpr (!codec<T>::ok || !std::is_default_constructible_v<T>) {
+      throw error("actors: this value cannot cross between processes");
+    } else {
+      reader r(encoded);
+      T v = decode<T>(r);
+      if (r.remaining() != 0) throw error("actors: a stored value has bytes left over: its type differs here");
+      value_.emplace(storage<T>::store(std::move(v)));
+    }
+  }
   std::shared_ptr<byte_buffer> array_buffer() const override {
-    if constexpr (is_array_storage) return value_->buffer;
+    if constexpr (is_array_storage) {
+      ensure_local();
+      return value_->buffer;
+    }
     return nullptr;
   }
   static constexpr bool stores_array() noexcept { return is_array_storage; }
@@ -209,6 +269,9 @@ class value_cell<void> final : public cell {
     return true;
   }
   void encode_value(writer&) const override {}
+  void fill_stored(std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>&) override {
+    if (!encoded.empty()) throw error("actors: a stored object of type void has bytes");
+  }
   void decode_value(reader& r) override {
     if (r.remaining() != 0) throw error("actors: a fetched object of type void has bytes");
     set_value();

@@ -184,6 +184,13 @@ class call_job final : public job {
     reader r(encoded);
     accept_result(r);
   }
+  std::vector<cell*> dependencies() const override { return dependency_list(slots_); }
+  std::shared_ptr<cell> swap_result(std::shared_ptr<cell> next) override {
+    auto old = std::move(result_);
+    result_ = std::static_pointer_cast<value_cell<R>>(std::move(next));
+    return old;
+  }
+  std::shared_ptr<cell> new_result_cell() const override { return std::make_shared<value_cell<R>>(); }
   const Slots& slots() const noexcept { return slots_; }
 
  private:

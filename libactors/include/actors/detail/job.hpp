@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace actors {
 
@@ -48,6 +49,18 @@ class job {
     reader r(encoded);
     accept_result(r);
   }
+
+  /// The cells the job waits for (its object_ref arguments); empty for jobs without any.
+  virtual std::vector<cell*> dependencies() const { return {}; }
+  /// Lineage (cluster mode): replaces the cell the job completes with `next`, returning the old
+  /// one, so that a kept job can make its value again into a fresh cell. Null for jobs that
+  /// complete no cell.
+  virtual std::shared_ptr<cell> swap_result(std::shared_ptr<cell> next) {
+    (void)next;
+    return nullptr;
+  }
+  /// An empty cell of the job's result type, for swap_result.
+  virtual std::shared_ptr<cell> new_result_cell() const { return nullptr; }
 
   // Runtime bookkeeping, owned by whichever runtime structure holds the job.
   job* next = nullptr;
