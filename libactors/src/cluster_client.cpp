@@ -987,15 +987,23 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   void keep_where_made(const net::connection_ptr& worker, const wire::block_ref& ref, std::shared_ptr<ready_task> t,
                        const std::string& shape) {
     std::weak_ptr<impl> weak = weak_from_this();
-    std::lock_guard lock(mu);
-    if (stopped) return t->j->abandon(std::make_exception_ptr(error("actors: the runtime was shut down")));
+    std::unique_lock lock(mu);
+    if (stopped) {
+      lock.unlock();  // abandoning runs callbacks that may submit work
+      return t->j->abandon(std::make_exception_ptr(error("actors: the runtime was shut down")));
+    }
     with_manager_locked(ref.home, [weak, worker, ref, t, shape](net::connection_ptr keeper) {
       auto self = weak.lock();
       if (!self) return;
-      if (!keeper)
-        return self->retry_or_fail(t, shape, std::make_exception_ptr(object_lost_error(
-                                                 "actors: the node holding the result of " + t->j->name() +
-                                                 " cannot be reached (" + ref.home + ")")));
+      if (!keeper) {
+        // Under the client's lock here, which retry_or_fail takes: later, on the I/O thread.
+        auto lost = std::make_exception_ptr(object_lost_error("actors: the node holding the result of " + t->j->name() +
+                                                              " cannot be reached (" + ref.home + ")"));
+        return self->io.context().get_executor().execute([weak, t, shape, lost] {
+          if (auto again = weak.lock()) return again->retry_or_fail(t, shape, lost);
+          t->j->abandon(lost);
+        });
+      }
       std::weak_ptr<net::connection> weak_keeper = keeper;
       keeper->request(wire::encode_work(wire::work_kind::store_open, wire::store_request{.block = ref}), lease_timeout,
                       [weak, weak_keeper, worker, ref, t, shape](net::result<net::frame> reply) {
