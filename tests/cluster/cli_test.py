@@ -201,6 +201,36 @@ class lifecycle(cluster_case):
         with open(node["log_file"]) as f:
             self.assertIn("lost the head", f.read())
 
+    def test_a_node_declared_dead_that_comes_back_joins_as_a_new_node(self):
+        d = self.temp_dir()
+        self.start_head(d, "--num-cpus", "1")  # heartbeats every 100 ms, dead after 1.5 s
+        s = self.status(d)
+        run("start", "--address", s["head_address"], "--temp-dir", d, "--num-cpus", "1",
+            "--resources", '{"returns": 1}', check=0)
+        self.remember(d)
+        old = self.status(d)["nodes"][1]
+        log_file = [r for r in records(d) if r["role"] == "node"][0]["log_file"]
+        # A hung host: its process stops answering, past the head's timeout, then goes on.
+        os.kill(old["pid"], signal.SIGSTOP)
+        try:
+            self.wait_for("the stopped node to be declared dead",
+                          lambda: (lambda st: st if not st["nodes"][1]["alive"] else None)(self.status(d)))
+        finally:
+            os.kill(old["pid"], signal.SIGCONT)
+        # Nothing of the old id is taken back: the same process joins under a new id.
+        s = self.wait_for("the node to join again under a new id",
+                          lambda: (lambda st: st if len(st["nodes"]) == 3 and st["nodes"][2]["alive"] else None)(
+                              self.status(d)))
+        new = s["nodes"][2]
+        self.assertNotEqual(new["node_id"], old["node_id"])
+        self.assertEqual(new["pid"], old["pid"])
+        self.assertFalse(s["nodes"][1]["alive"])
+        self.assertEqual(new["resources_total"]["returns"], 1)
+        self.assertEqual(s["resources_total"]["returns"], 1)  # counted once: the dead id no longer counts
+        with open(log_file) as f:
+            self.assertIn("joining the cluster again as a new node", f.read())
+        self.assertIn("Stopped node", run("stop", "--temp-dir", d, check=0).stdout)
+
     def test_a_node_that_stops_leaves_the_cluster(self):
         d = self.temp_dir()
         self.start_head(d, "--num-cpus", "1")

@@ -769,6 +769,22 @@ TEST_CASE("tasks go to the host with their custom resource, and a value made on 
   CHECK(value == 3);
 }
 
+TEST_CASE("(netns_test.py runs this while it cuts h3's link) a task on h3 runs again on h3's next node" *
+          doctest::skip() * doctest::timeout(240)) {
+  joined cluster;
+  const char* marker = std::getenv("ACTORS_TEST_MARKER");
+  REQUIRE(marker);
+  const auto h3 = node_with("disk");
+  // Its first attempt writes the marker and hangs: netns_test.py cuts h3's link then. The head
+  // declares h3 dead, its node manager tells this driver, and the task waits for a node with
+  // "disk": h3's, joining again under a new id once its link is back.
+  auto r = actors::task(first_attempt_hangs).set_resources({{"disk", 1}}).remote(std::string(marker));
+  const auto ran_on = actors::get(r, std::chrono::seconds(200));
+  CHECK(ran_on != h3);
+  CHECK(ran_on == node_with("disk"));
+  std::ofstream(std::string(marker) + ".done") << ran_on << "\n";
+}
+
 }  // TEST_SUITE
 
 int main(int argc, char** argv) {

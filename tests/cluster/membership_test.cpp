@@ -77,6 +77,7 @@ TEST_SUITE("cluster_membership") {
     auto again = table.register_node(node("a", 2), t0 + 2200ms);
     CHECK_FALSE(again.accepted);
     CHECK(again.reason.find("declared dead") != std::string::npos);
+    CHECK(again.declared_dead);  // so the node joins again under a new id
   }
 
   TEST_CASE("an alive node that registers again keeps its row") {

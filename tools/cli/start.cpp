@@ -50,7 +50,9 @@ Options:
                               'token' file (also: $ACTORS_TOKEN with its 64 hex digits). Not
                               needed on the head's machine: it is found in the session folder.
   --heartbeat-interval-ms MS  head only: how often nodes report (default 500)
-  --heartbeat-timeout-ms MS   head only: silence after which a node is dead (default 5000)
+  --heartbeat-timeout-ms MS   head only: silence after which a node is dead (default 5000); a
+                              node declared dead that is heard from again joins anew under a
+                              new id, its old work having been run elsewhere
   --head-timeout-ms MS        joining only: how long the node keeps trying to reach a head that
                               went away before it stops, its workers with it (default 60000)
   --block                     stay in the foreground, logging to the terminal, until Ctrl-C
@@ -223,14 +225,23 @@ int run_head_daemon(const start_plan& plan, cluster::head_config config) {
   return 0;
 }
 
-int run_node_daemon(const start_plan& plan, cluster::node_config config) {
-  block_stop_signals();
-  auto log = daemon_log();
-  std::atomic<bool> ended{false};
+struct incarnation_end {
+  int code = 0;
+  bool join_again = false;  // the head declared this node dead: come back under a new id
+};
+
+// One life of the node under one id: its pool and its membership, until stopped or ended.
+incarnation_end run_node_incarnation(const start_plan& plan, cluster::node_config config, const net::log_fn& log,
+                                     bool first) {
+  std::atomic<bool> ended{false}, declared_dead{false};
   config.log = log;
   config.self = plan.self;
   config.self.pid = ::getpid();
   config.on_fatal = [&ended](const std::string&) { ended = true; };
+  config.on_declared_dead = [&ended, &declared_dead](const std::string&) {
+    declared_dead = true;
+    ended = true;
+  };
   // The pool starts first (the node announces its address); it reads the view once the node
   // manager that receives it exists.
   std::atomic<const cluster::node_manager*> manager{nullptr};
@@ -239,7 +250,7 @@ int run_node_daemon(const start_plan& plan, cluster::node_config config) {
     return m ? m->view() : std::vector<cluster::node_entry>{};
   };
   auto pool = start_worker_pool(plan, config.token, config.head.to_string(), log, view);
-  if (!pool) return 1;
+  if (!pool) return {1, false};
   config.self.manager_address = pool->address();
   config.available = [p = pool.get()] { return p->available(); };
   auto head_text = config.head.to_string();
@@ -251,26 +262,40 @@ int run_node_daemon(const start_plan& plan, cluster::node_config config) {
     log(net::log_level::error, "node: could not join the cluster at " + head_text + ": " + why);
     pool->stop();  // before `node` goes: the pool's view reads it
     node.stop();
-    return 1;
+    return {1, false};
   }
   auto record = self_record(plan.self.node_id, "node");
   record.address = plan.self.address;
   record.head_address = head_text;
   if (!plan.block) record.log_file = plan.log_file.string();
   write_node_record(plan.sess, record);
-  if (plan.block) {
+  if (plan.block && first) {
     record.file = plan.sess.nodes() / (record.node_id + ".json");
     print_node_banner(record, plan.sess.dir, plan.temp_dir);
     std::cout << "\nRunning in the foreground; Ctrl-C stops the node.\n" << std::flush;
   }
   auto signal = wait_for_stop(ended);
   log(net::log_level::info, "node: stopping (" + (signal.empty() ? "the head ended this node" : signal) + ")");
-  pool->stop();
+  pool->stop();  // its workers and its store go with this id
   node.stop(signal.empty() ? "ended by the head" : "stopped by " + signal);
   std::error_code ec;
   fs::remove(plan.sess.nodes() / (record.node_id + ".json"), ec);
   log(net::log_level::info, "node: stopped");
-  return ended ? 1 : 0;
+  if (signal.empty() && declared_dead) return {1, true};
+  return {ended ? 1 : 0, false};
+}
+
+int run_node_daemon(start_plan plan, const cluster::node_config& config) {
+  block_stop_signals();
+  auto log = daemon_log();
+  for (bool first = true;; first = false) {
+    auto end = run_node_incarnation(plan, config, log, first);
+    if (!end.join_again) return end.code;
+    // Declared dead (cut off or hung for longer than the head's timeout): everything of the old
+    // id is gone, its work retried elsewhere. The machine joins again as a new node.
+    plan.self.node_id = new_node_id();
+    log(net::log_level::warning, "node: joining the cluster again as a new node, " + plan.self.node_id);
+  }
 }
 
 // Runs `body` in a daemon (or here, with --block) and reports how its start went.

@@ -34,7 +34,8 @@ register_reply membership::register_node(const node_info& info, clock::time_poin
     row& r = rows_[it->second];
     if (!r.entry.alive) {
       reply.reason = "node " + info.node_id + " was declared dead (" + r.entry.death_reason +
-                     "); start it again to join as a new node";
+                     "); it may join again as a new node";
+      reply.declared_dead = true;
       return reply;
     }
     // The same node again, after a lost connection: keep its row, take its new description.

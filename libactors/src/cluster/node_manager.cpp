@@ -76,13 +76,17 @@ bool node_manager::sleep_for(std::chrono::milliseconds d) {
   return !cv_.wait_for(lock, d, [this] { return stopping_; });
 }
 
-void node_manager::fail_fatally(const std::string& why) {
+void node_manager::fail_fatally(const std::string& why, bool declared_dead) {
   {
     std::lock_guard lock(mutex_);
     fatal_ = true;
     last_problem_ = why;
   }
   cv_.notify_all();
+  if (declared_dead && config_.on_declared_dead) {
+    log(net::log_level::warning, why);
+    return config_.on_declared_dead(why);
+  }
   log(net::log_level::error, why);
   if (config_.on_fatal) config_.on_fatal(why);
 }
@@ -179,7 +183,7 @@ node_manager::outcome node_manager::connect_and_register() {
     return outcome::fatal;
   }
   if (!answer->accepted) {
-    fail_fatally("the head refused this node: " + answer->reason);
+    fail_fatally("the head refused this node: " + answer->reason, answer->declared_dead);
     return outcome::fatal;
   }
   {
@@ -223,7 +227,7 @@ node_manager::outcome node_manager::send_heartbeat() {
       head_.reset();
       return connect_and_register();
     case node_standing::dead:
-      fail_fatally("the head declared this node dead (" + answer->reason + ")");
+      fail_fatally("the head declared this node dead (" + answer->reason + ")", true);
       return outcome::fatal;
   }
   std::lock_guard lock(mutex_);

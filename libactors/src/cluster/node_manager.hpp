@@ -3,7 +3,8 @@
 /// registers the node with its resources, then sends a heartbeat every interval the head asked
 /// for. A lost connection is retried (the node stays registered until the head's timeout runs
 /// out); a head that restarted and no longer knows the node gets a fresh registration. A head
-/// that has declared this node dead, or refuses it, ends it: `on_fatal` says why.
+/// that refuses the node ends it (`on_fatal` says why); one that declared it dead ends this id
+/// (`on_declared_dead`, if set: the node may join again under a new one).
 ///
 ///     node_manager node(config);
 ///     node.start();                           // returns at once; registration runs behind
@@ -42,6 +43,10 @@ struct node_config {
   /// Runs once, on the node manager's thread, when the head ends this node. Must return
   /// promptly and must not call stop() (stop joins that thread).
   std::function<void(const std::string& why)> on_fatal;
+  /// Runs instead of on_fatal when the head ended this node because it declared it dead (it
+  /// fell silent, and speaks again): nothing it had is trusted any more, but the machine may
+  /// join again under a new id (the CLI's node daemon does). Same rules as on_fatal.
+  std::function<void(const std::string& why)> on_declared_dead;
   /// What the node has free now, sent with each heartbeat (its worker pool's view); empty: all.
   std::function<resource_map()> available;
   net::log_fn log;
@@ -75,7 +80,8 @@ class node_manager {
   void run();
   outcome connect_and_register();
   outcome send_heartbeat();
-  void fail_fatally(const std::string& why);
+  /// Ends this node: on_declared_dead when `declared_dead` and set, else on_fatal.
+  void fail_fatally(const std::string& why, bool declared_dead = false);
   bool sleep_for(std::chrono::milliseconds d);  // false once stopping
   void log(net::log_level level, const std::string& line) const;
 

@@ -68,8 +68,9 @@ struct register_reply {
   std::string reason;                     // why not, when refused
   std::string head_node_id;
   std::uint32_t heartbeat_interval_ms = 0;  // the head decides, so every node uses one value
+  bool declared_dead = false;             // refused because this id was declared dead: join under a new one
 };
-ACTORS_SERIALIZABLE(register_reply, accepted, reason, head_node_id, heartbeat_interval_ms)
+ACTORS_SERIALIZABLE(register_reply, accepted, reason, head_node_id, heartbeat_interval_ms, declared_dead)
 
 struct heartbeat_request {
   std::string node_id;
