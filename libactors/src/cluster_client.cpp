@@ -62,6 +62,11 @@ constexpr const char* by_store_advice =
 constexpr auto unreachable_retry = 200ms;
 // Lease failures in a row (200 ms apart) before a shape's waiting tasks fail.
 constexpr int lease_attempts = 5;
+// A borrowed actor whose process died: how often, and how far apart, its lender is asked where
+// it went while it still names the dead host (its creator has not seen the death yet, or is
+// placing the actor again).
+constexpr int relocate_attempts = 100;
+constexpr auto relocate_retry = 100ms;
 
 std::string shape_key(const resource_map& r) {
   std::string key;
@@ -816,6 +821,50 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     return a;
   }
 
+  /// A borrowed actor's process died: asks whoever can say where the actor is now (the process
+  /// that lent the handle, else the head's directory for a named one) until it names a host
+  /// other than `lost` (its creator restarted it), or says it is gone; bounded.
+  void relocate_locked(const std::shared_ptr<remote_actor>& a, const std::string& lost, const std::string& why,
+                       int attempt) {
+    std::weak_ptr<impl> weak = weak_from_this();
+    auto answer = [weak, a, lost, why, attempt](const std::string& address, const std::string& reason) {
+      auto self = weak.lock();
+      if (!self) return;
+      std::unique_lock lock(self->mu);
+      if (self->stopped || a->st == remote_actor::state::dead) return;
+      if (!address.empty() && address != lost) return self->connect_actor_locked(a, address);
+      // Its creator may not have seen the death yet, and still names the old host.
+      if (!address.empty() && attempt < relocate_attempts)
+        return self->later_locked(relocate_retry, [self, a, lost, why, attempt] {
+          if (a->st != remote_actor::state::dead) self->relocate_locked(a, lost, why, attempt + 1);
+        });
+      a->st = remote_actor::state::dead;
+      a->death = std::make_exception_ptr(actor_died_error("actors: the process hosting actor " + a->display + " died (" +
+                                                          why + ")" + (reason.empty() ? "" : "; " + reason)));
+      self->publish_address_locked(a, "");
+      self->fail_actor_queue_locked(a);
+    };
+    if (auto lender = a->lender.lock(); lender && lender->is_open()) {
+      lender->request(wire::encode_work(wire::work_kind::locate_actor, wire::object_key{a->id.hi, a->id.lo}),
+                      register_timeout, [answer](net::result<net::frame> reply) {
+                        auto where = answer_or_why<wire::actor_location>(reply, "the process that lent the handle");
+                        answer(where.found ? where.address : "", where.reason);
+                      });
+    } else if (!a->name.empty() && options.head) {
+      // The head's directory follows the actor's creator (publish_address_locked); asked off the lock.
+      io.context().get_executor().execute([answer, head = options.head, ns = a->ns, name = a->name] {
+        try {
+          auto entry = head->lookup_name(ns, name);
+          answer(entry ? entry->address : "", entry ? "" : "its name is free");
+        } catch (const error& e) {
+          answer("", e.what());
+        }
+      });
+    } else {
+      io.context().get_executor().execute([answer] { answer("", "nothing can say where it went"); });
+    }
+  }
+
   /// A handle found by name: the head said where the actor is hosted.
   std::shared_ptr<remote_actor> borrow_actor_at(const cluster::named_actor& entry) {
     auto a = std::make_shared<remote_actor>();
@@ -1119,11 +1168,15 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
         }
       }
       for (auto& [key, s] : shapes) std::erase_if(s.leases, [&](const auto& l) { return l->conn == c; });
-      std::vector<std::shared_ptr<remote_actor>> restarting;
+      std::vector<std::shared_ptr<remote_actor>> restarting, relocating;
       for (auto& a : actors)
         if (a->conn == c && a->st != remote_actor::state::dead) {
           if (may_restart(*a)) {
             restarting.push_back(a);
+            continue;
+          }
+          if (a->borrowed && !a->released) {  // its creator may restart it: ask where it went
+            relocating.push_back(a);
             continue;
           }
           a->st = remote_actor::state::dead;
@@ -1149,6 +1202,14 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
         a.queue.push_front(std::move(q));
       }
       for (auto& a : restarting) restart_locked(a, why);
+      for (auto& a : relocating) {
+        const auto lost = a->host;
+        a->st = remote_actor::state::placing;
+        a->conn = nullptr;
+        a->host.clear();
+        a->address.clear();
+        relocate_locked(a, lost, why, 0);
+      }
       for (auto& call : lost) call.actor_restarts = call.actor && call.actor->st != remote_actor::state::dead;
       std::erase_if(workers, [&](const auto& w) { return w.second == c; });
       // Tasks whose worker died go again while their retries last (ARCHITECTURE.md §6), in

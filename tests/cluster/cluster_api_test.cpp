@@ -88,6 +88,21 @@ class phoenix {
   std::vector<int> seen_;
 };
 
+/// Calls a borrowed phoenix (max_restarts 1): where it runs, a call that kills its process,
+/// then where it runs once its creator has restarted it, and whether it knows.
+std::tuple<long, bool, long, bool> borrowed_across_restart(actors::actor_handle<phoenix> p) {
+  constexpr auto bound = std::chrono::seconds(60);
+  const long before = actors::get(p.task(&phoenix::where).remote(), bound);
+  bool crash_failed = false;
+  try {
+    actors::get(p.task(&phoenix::crash).remote(), bound);
+  } catch (const actors::actor_died_error&) {
+    crash_failed = true;
+  }
+  const long after = actors::get(p.task(&phoenix::where).remote(), bound);
+  return {before, crash_failed, after, actors::get(p.task(&phoenix::restarted).remote(), bound)};
+}
+
 // Refs and handles that travel inside arguments and results: the receiving process borrows
 // them from the sender (docs/cluster.md, "Refs across processes").
 int plus_one(actors::object_ref<int> r) { return actors::get(r) + 1; }
@@ -237,6 +252,7 @@ ACTORS_REMOTE(add, process_id, shout, fail_with, die_now, sum, sleep_ms, counter
               placed::make, &placed::node, view_and_read, patterned, checksum_here, block_of, sum_blocks,
               fill_small_store, put_bytes, phoenix::make, &phoenix::add, &phoenix::where, &phoenix::restarted,
               &phoenix::crash, &phoenix::crash_once, &phoenix::note, &phoenix::seen, first_attempt_hangs,
+              borrowed_across_restart,
               chaos_map, chaos_shuffle, chaos_reduce)
 
 
@@ -322,6 +338,17 @@ TEST_CASE("an actor whose process dies is restarted up to max_restarts, then its
   CHECK(actors::get(q.task(&phoenix::add).remote(1), bound) == 1);
   actors::kill(q);
   CHECK_THROWS_AS(actors::get(q.task(&phoenix::add).remote(1), bound), actors::actor_died_error);
+}
+
+TEST_CASE("a handle borrowed by a task follows its actor when the creator restarts it" * doctest::timeout(180)) {
+  joined cluster;
+  auto p = actors::actor(phoenix::make).set_max_restarts(1).set_dedicated_process(true).remote(0);
+  auto [before, crash_failed, after, restarted] =
+      actors::get(actors::task(borrowed_across_restart).remote(p), std::chrono::seconds(150));
+  CHECK(crash_failed);  // the call in flight when the process died (max_task_retries is 0)
+  CHECK(after != before);
+  CHECK(restarted);
+  CHECK(actors::get(p.task(&phoenix::where).remote()) == after);  // the creator's handle: the same instance
 }
 
 TEST_CASE("calls in flight when an actor's process dies are sent again with max_task_retries, in order" *

@@ -58,7 +58,14 @@ std::string where_run_again(const std::string& log) {
   return node_here();
 }
 
-ACTORS_REMOTE(made_here, scaled_here, summed_where, summed_through_ref, where_run_again)
+/// An actor that holds a resource for as long as it lives.
+class holder {
+ public:
+  static holder* make() { return new holder; }
+  int ping() const { return 1; }
+};
+
+ACTORS_REMOTE(made_here, scaled_here, summed_where, summed_through_ref, where_run_again, holder::make, &holder::ping)
 
 constexpr double mib = 1024.0 * 1024.0;
 
@@ -164,4 +171,46 @@ TEST_CASE("beyond the lineage budget, a value lost with its node fails with obje
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(std::filesystem::exists(std::string(std::getenv("ACTORS_TEMP_DIR")) + "/unbudgeted_ran"));
+}
+
+TEST_CASE("(run by the next test as a driver that is killed) work on another node" * doctest::skip() *
+          doctest::timeout(120)) {
+  joined cluster;
+  const std::string temp = std::getenv("ACTORS_TEMP_DIR");
+  const std::map<std::string, double> there{{"CPU", 0}, {"cleanup", 1}};
+  auto actor = actors::actor(holder::make).set_resources(there).remote();
+  REQUIRE(actors::get(actor.task(&holder::ping).remote(), std::chrono::seconds(60)) == 1);
+  auto value = actors::task(made_here).set_resources(there).remote(temp + "/cleanup_runs", 2u << 20, 1.0);
+  REQUIRE(actors::wait(std::vector{value}, 1, std::chrono::seconds(60)).ready.size() == 1);
+  auto running = actors::task(where_run_again).set_resources(there).remote(temp + "/cleanup_running");
+  REQUIRE(eventually([&] { return runs_in(temp + "/cleanup_running") == 1; }, std::chrono::seconds(60)));
+  std::ofstream(temp + "/cleanup_ready") << "ready\n";
+  std::this_thread::sleep_for(std::chrono::seconds(100));  // killed before this ends
+}
+
+TEST_CASE("a driver that dies leaves nothing behind on other nodes: its tasks, actors and values go" *
+          doctest::timeout(240)) {
+  joined cluster;
+  const std::string temp = std::getenv("ACTORS_TEMP_DIR");
+  add_node("--num-cpus 2 --resources '{\"cleanup\": 3}'");
+  const auto node = node_with("cleanup");
+  // Another driver (this program again) holds an actor, a running task and a 16 MiB value there.
+  auto self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string pid_file = temp + "/cleanup_driver.pid";
+  auto start = "(exec " + self + " --no-skip '--test-case=(run by the next test as a driver that is killed)*' > " + temp +
+               "/cleanup_driver.log 2>&1) & echo $! > " + pid_file;
+  REQUIRE(std::system(start.c_str()) == 0);
+  REQUIRE(eventually([&] { return std::filesystem::exists(temp + "/cleanup_ready"); }, std::chrono::seconds(120)));
+  pid_t driver = 0;
+  std::ifstream(pid_file) >> driver;
+  REQUIRE(driver > 1);
+  CHECK(eventually([&] { return available_on(node, "cleanup") == 1; }));  // the actor and the running task hold 2
+  CHECK(eventually([&] { return store_in_use(node) >= 16 * mib; }));
+
+  REQUIRE(::kill(driver, SIGKILL) == 0);
+  ::waitpid(driver, nullptr, 0);
+  // Its node stops its workers; their connections close; the other node stops the driver's
+  // workers there (the actor's and the running task's) and drops the pins of the value.
+  CHECK(eventually([&] { return available_on(node, "cleanup") == 3; }, std::chrono::seconds(30)));
+  CHECK(eventually([&] { return store_in_use(node) == 0; }, std::chrono::seconds(30)));
 }

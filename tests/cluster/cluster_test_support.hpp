@@ -124,6 +124,16 @@ inline double store_in_use(const std::string& node8) {
   return -1;
 }
 
+/// Amount of `resource` free on node `node8` as the head sees it; -1 if the node is not listed.
+inline double available_on(const std::string& node8, const std::string& resource) {
+  auto status = cluster_status();
+  if (!status.contains("nodes")) return -1;
+  for (const auto& n : status["nodes"])
+    if (n["node_id"].get<std::string>().starts_with(node8))
+      return n["resources_available"].contains(resource) ? n["resources_available"][resource].get<double>() : 0.0;
+  return -1;
+}
+
 /// The head's node: the 8-digit id (a driver started by cluster_api_test.py runs there).
 inline std::string head_node() {
   auto status = cluster_status();
