@@ -130,6 +130,7 @@ class remote_actor {
     bool ready = false;
     bool is_factory = false;
     int attempts = 0;  // a call sent again after its actor's process died
+    std::exception_ptr failure;  // a method call whose argument failed or was lost for good
   };
 
   actor_id id;
@@ -694,6 +695,10 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     while (!a->queue.empty() && a->queue.front()->ready) {
       auto q = std::move(a->queue.front());
       a->queue.pop_front();
+      if (q->failure) {  // its place in the order passes; it fails off the lock
+        io.context().get_executor().execute([q] { q->j->abandon(q->failure); });
+        continue;
+      }
       std::uint64_t id = next_call++;
       writer args;
       object_exchange::pin_scope lent;
@@ -1360,11 +1365,15 @@ void cluster_client::call_actor(const std::shared_ptr<remote_actor>& a, std::uni
   std::vector<cell*> dep_list(deps.begin(), deps.end());
   std::weak_ptr<impl> weak = impl_;
   when_complete(deps, [weak, a, q, dep_list] {
-    auto self = weak.lock();
-    if (!self) return;
-    std::lock_guard lock(self->mu);
-    q->ready = true;
-    self->flush_actor_locked(a);
+    // Arguments lost with their node are made again first; the call keeps its place meanwhile.
+    when_arguments_present(dep_list, false, [weak, a, q, dep_list](std::exception_ptr lost) {
+      auto self = weak.lock();
+      if (!self) return;
+      std::lock_guard lock(self->mu);
+      q->failure = lost ? lost : first_failure(dep_list);
+      q->ready = true;
+      self->flush_actor_locked(a);
+    });
   });
 }
 

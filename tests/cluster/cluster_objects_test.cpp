@@ -58,6 +58,13 @@ std::string where_run_again(const std::string& log) {
   return node_here();
 }
 
+/// An actor whose method takes a large value.
+class summer {
+ public:
+  static summer* make() { return new summer; }
+  double sum(const std::vector<double>& v) const { return std::accumulate(v.begin(), v.end(), 0.0); }
+};
+
 /// An actor that holds a resource for as long as it lives.
 class holder {
  public:
@@ -65,7 +72,8 @@ class holder {
   int ping() const { return 1; }
 };
 
-ACTORS_REMOTE(made_here, scaled_here, summed_where, summed_through_ref, where_run_again, holder::make, &holder::ping)
+ACTORS_REMOTE(made_here, scaled_here, summed_where, summed_through_ref, where_run_again, holder::make, &holder::ping,
+              summer::make, &summer::sum)
 
 constexpr double mib = 1024.0 * 1024.0;
 
@@ -106,7 +114,8 @@ TEST_CASE("values lost with a killed node are made again from their lineage, arg
           doctest::timeout(300)) {
   joined cluster;
   const std::string temp = std::getenv("ACTORS_TEMP_DIR");
-  const std::string log_a = temp + "/lineage_a", log_b = temp + "/lineage_b", log_slow = temp + "/lineage_slow";
+  const std::string log_a = temp + "/lineage_a", log_b = temp + "/lineage_b", log_c = temp + "/lineage_c",
+                    log_slow = temp + "/lineage_slow";
   const pid_t doomed = start_node_process("--num-cpus 3 --resources '{\"doomed\": 4}'", temp + "/doomed.log");
   const auto first = node_with("doomed");
   constexpr std::size_t n = 1u << 20;  // 8 MiB of doubles
@@ -115,8 +124,9 @@ TEST_CASE("values lost with a killed node are made again from their lineage, arg
     // b is made from a, both on the doomed node; the driver keeps only b.
     auto a = actors::task(made_here).set_resources(on_doomed).remote(log_a, n, 2.0);
     auto b = actors::task(scaled_here).set_resources(on_doomed).remote(log_b, a, 3.0);
+    auto c = actors::task(made_here).set_resources(on_doomed).remote(log_c, n, 5.0);
     auto slow = actors::task(where_run_again).set_resources(on_doomed).remote(log_slow);
-    REQUIRE(actors::wait(std::vector{b}, 1, std::chrono::seconds(60)).ready.size() == 1);
+    REQUIRE(actors::wait(std::vector{b, c}, 2, std::chrono::seconds(60)).ready.size() == 2);
     a = {};
     CHECK(eventually([&] { return runs_in(log_slow) == 1; }));  // running when the node dies
     CHECK(eventually([&] { return store_in_use(first) >= 16 * mib; }));
@@ -127,6 +137,8 @@ TEST_CASE("values lost with a killed node are made again from their lineage, arg
     // Nothing else offers "doomed" until a new node does; the work waits for it, and a get with
     // a timeout says so in time.
     CHECK_THROWS_AS(actors::get(b, std::chrono::seconds(2)), actors::timeout_error);
+    auto s = actors::actor(summer::make).remote();  // placed on a live node
+    auto summed = s.task(&summer::sum).remote(c);   // its argument is made again before the call goes
     add_node("--num-cpus 3 --resources '{\"doomed\": 4}'");
     const auto second = node_with("doomed");
     CHECK(second != first);
@@ -138,6 +150,8 @@ TEST_CASE("values lost with a killed node are made again from their lineage, arg
     CHECK(std::accumulate(view.begin(), view.end(), 0.0) == doctest::Approx(6.0 * n));
     CHECK(runs_in(log_a) == 2);
     CHECK(runs_in(log_b) == 2);
+    CHECK(actors::get(summed, std::chrono::seconds(120)) == doctest::Approx(5.0 * n));
+    CHECK(runs_in(log_c) == 2);
     CHECK(eventually([&] { return store_in_use(second) >= 8 * mib; }));  // b's new home
   }
   CHECK(stores_at_baseline(std::chrono::seconds(30)));
