@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Runs actors-bench against a real one-node cluster and checks what its cluster figures
 promise: every line says "mode": "cluster", the values are finite and positive, and the large
-object metrics (put into the node's store, a view from another process of the node) and
-recovery_s (a node killed under its tasks, on a cluster the benchmark starts itself) are there.
+object metrics (put into the node's store, a view from another process of the node),
+recovery_s and recovery_hung_s (a node killed or stopped under its tasks, on a cluster the
+benchmark starts itself) are there.
 Speed itself is not judged here (that is the benchmark's job, on a quiet machine).
 
     check_cluster_bench.py BENCH_BINARY ACTORS_CLI
@@ -16,7 +17,7 @@ import sys
 import tempfile
 
 WANTED = ["single_client_put_gigabytes", "other_process_get_gigabytes", "other_process_get_view_us",
-          "single_client_tasks_sync", "recovery_s"]
+          "single_client_tasks_sync", "recovery_s", "recovery_hung_s"]
 
 
 def fail(message):

@@ -43,6 +43,7 @@ const std::vector<metric>& all_metrics() {
       {{"init_shutdown_s"}, init_shutdown_s},
       {{"head_start_s"}, head_start_s},
       {{"recovery_s"}, recovery_s},
+      {{"recovery_hung_s"}, recovery_hung_s},
       {{"object_transfer_gigabytes", "raw_tcp_gigabytes", "object_transfer_vs_raw_tcp"}, object_transfer},
   };
   return table;

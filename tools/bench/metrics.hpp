@@ -40,5 +40,7 @@ void head_start_s(context& ctx);
 void object_transfer(context& ctx);
 // recovery_s: on a cluster of its own, a node killed while tasks run there, until they are done.
 void recovery_s(context& ctx);
+// recovery_hung_s: the same with the node stopped (a hung host) instead of killed.
+void recovery_hung_s(context& ctx);
 
 }  // namespace actors_bench

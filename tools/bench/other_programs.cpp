@@ -7,7 +7,9 @@
 //                      two processes in the same run (docs/object_transfer.md);
 //   recovery_s         on a cluster started with `actors` for it: a node's manager and workers
 //                      are killed while two tasks run there; the time until both have completed
-//                      on another node (docs/fault_tolerance.md).
+//                      on another node (docs/fault_tolerance.md);
+//   recovery_hung_s    the same with the node stopped (SIGSTOP: a hung host, whose connections
+//                      stay open), which costs the head's heartbeat timeout first.
 #include "metrics.hpp"
 
 #include <actors/actors.hpp>
@@ -132,7 +134,11 @@ void head_start_s(context& ctx) {
   ctx.emit(json_line("head_start_s", median(runs), "s"), runs);
 }
 
-void recovery_s(context& ctx) {
+namespace {
+
+/// recovery_s and recovery_hung_s: `how` (SIGKILL or SIGSTOP) goes to a node's manager and
+/// workers while two tasks run there; the time until both completed on a spare node.
+std::vector<double> recovery_runs(context& ctx, int how) {
   const auto cli = quoted(beside_this_program("actors", "ACTORS_CLI"));
   actors::shutdown();  // this program drives the cluster below; its own runtime comes back after
   auto once = [&] {
@@ -171,7 +177,7 @@ void recovery_s(context& ctx) {
       output_of(cli + node + " 2>&1");  // the node they will finish on
       wait_until([] { return actors::nodes().size() == 3; }, std::chrono::seconds(30), "the spare node to join");
       auto killed = std::chrono::steady_clock::now();
-      ::kill(-doomed, SIGKILL);
+      ::kill(-doomed, how);
       if (actors::wait(lost, 2, std::chrono::seconds(120)).ready.size() != 2)
         throw std::runtime_error("the tasks of the killed node did not complete elsewhere within 120 s");
       auto done = std::chrono::steady_clock::now();
@@ -191,9 +197,25 @@ void recovery_s(context& ctx) {
     throw;
   }
   ctx.init_again();
+  return runs;
+}
+
+}  // namespace
+
+void recovery_s(context& ctx) {
+  auto runs = recovery_runs(ctx, SIGKILL);
   ctx.emit(json_line("recovery_s", median(runs), "s")
                .add("how", "SIGKILL of a node's manager and workers while 2 tasks run there, until both completed "
                            "on another node"),
+           runs);
+}
+
+void recovery_hung_s(context& ctx) {
+  auto runs = recovery_runs(ctx, SIGSTOP);
+  ctx.emit(json_line("recovery_hung_s", median(runs), "s")
+               .add("how", "SIGSTOP of a node's manager and workers (a hung host: its connections stay open) while "
+                           "2 tasks run there, until both completed on another node; the head's heartbeat timeout "
+                           "(5 s by default) comes first"),
            runs);
 }
 
