@@ -56,9 +56,15 @@ std::string what_of(const std::exception_ptr& e) {
 }
 
 /// The budget a kept lineage holds, given back when the lineage goes (rebuilt or released).
-struct budget_share {
-  std::uint64_t bytes;
-  ~budget_share() { lineage_kept.fetch_sub(bytes, std::memory_order_relaxed); }
+class budget_share {
+ public:
+  explicit budget_share(std::uint64_t bytes) noexcept : bytes_(bytes) {}
+  budget_share(const budget_share&) = delete;  // one share, given back once
+  budget_share& operator=(const budget_share&) = delete;
+  ~budget_share() { lineage_kept.fetch_sub(bytes_, std::memory_order_relaxed); }
+
+ private:
+  std::uint64_t bytes_;
 };
 
 }  // namespace
@@ -85,10 +91,11 @@ located_value::located_value(cluster::block_ref ref, const net::connection_ptr& 
   how->counted_arguments = std::move(counted);
   if (!take_budget(how->bytes)) {
     no_lineage_ = "its lineage was not kept: this process keeps at most " + std::to_string(lineage_budget()) +
-                  " bytes of lineage (ACTORS_MAX_LINEAGE_BYTES)";
+                  " bytes of lineage (ACTORS_MAX_LINEAGE_BYTES), " + std::to_string(lineage_bytes_kept()) +
+                  " are in use, and it needed " + std::to_string(how->bytes);
     return;  // `how` goes, and with it its arguments' shares
   }
-  budget_ = std::make_shared<budget_share>(budget_share{how->bytes});  // given back when the lineage goes
+  budget_ = std::make_shared<budget_share>(how->bytes);  // given back when the lineage goes
   lineage_ = std::move(how);
 }
 

@@ -20,6 +20,10 @@
 
 #include <sys/wait.h>
 
+namespace actors::detail {
+std::uint64_t lineage_bytes_kept() noexcept;  // located_value.hpp: checked to return to zero
+}
+
 namespace {
 
 using namespace cluster_test;
@@ -153,8 +157,10 @@ TEST_CASE("values lost with a killed node are made again from their lineage, arg
     CHECK(actors::get(summed, std::chrono::seconds(120)) == doctest::Approx(5.0 * n));
     CHECK(runs_in(log_c) == 2);
     CHECK(eventually([&] { return store_in_use(second) >= 8 * mib; }));  // b's new home
+    CHECK(actors::detail::lineage_bytes_kept() > 0);
   }
   CHECK(stores_at_baseline(std::chrono::seconds(30)));
+  CHECK(actors::detail::lineage_bytes_kept() == 0);  // every share of the budget given back, once
 }
 
 TEST_CASE("(run by the next test without a lineage budget) a value kept without lineage fails when its node dies" *
