@@ -547,8 +547,20 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       if (answer.status != wire::lease_status::granted) {
         s.lease_failures = 0;
         why = "actors: no worker could be leased for this task: " + answer.reason;
-        for (auto& t : s.ready) failed.push_back(std::move(t));
-        s.ready.clear();
+        // As when a worker dies under it, each waiting task uses up one attempt; those with
+        // attempts left wait for the next lease (its worker was killed while it started, say),
+        // so a lasting failure ends each task within its max_retries.
+        std::deque<ready_task> again;
+        for (auto& t : s.ready) {
+          if (t.max_retries >= 0 && t.attempts >= t.max_retries)
+            failed.push_back(std::move(t));
+          else
+            again.push_back(std::move(t));
+        }
+        for (auto& t : again) ++t.attempts;
+        s.ready = std::move(again);
+        if (!s.ready.empty())
+          later_locked(unreachable_retry, [this, key] { dispatch_locked(key, shapes[key]); });
       } else {
         s.lease_failures = 0;
         auto l = std::make_shared<lease>();
