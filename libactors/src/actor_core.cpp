@@ -221,6 +221,11 @@ void actor_core::kill(const std::string& why, std::chrono::milliseconds grace) {
   if (running_ == 0) finalize(lock);
 }
 
+bool actor_core::ended() const {
+  std::lock_guard lock(mu_);
+  return state_ == state::dead;
+}
+
 void actor_core::finalize(std::unique_lock<std::mutex>& lock) {
   if (finalized_) return;
   finalized_ = true;

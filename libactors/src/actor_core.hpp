@@ -55,6 +55,8 @@ class actor_core : public std::enable_shared_from_this<actor_core> {
   void handles_released(const actor_token* token);
 
   void* instance() const noexcept { return instance_.get(); }
+  /// Killed, released for good, or its factory failed.
+  bool ended() const;
 
  private:
   enum class state { creating, alive, closing, dead };

@@ -15,11 +15,13 @@
 #include "transport/io_pool.hpp"
 #include "transport/token.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
 #include <future>
 #include <map>
@@ -67,6 +69,8 @@ constexpr int lease_attempts = 5;
 // placing the actor again).
 constexpr int relocate_attempts = 100;
 constexpr auto relocate_retry = 100ms;
+// How long shutdown waits for detached actors still being made (shutdown returns promptly, API.md).
+constexpr auto detached_creation_limit = 10s;
 
 std::string shape_key(const resource_map& r) {
   std::string key;
@@ -150,6 +154,7 @@ class remote_actor {
   bool told_infeasible = false;
   bool released = false;
   bool borrowed = false;  // its handle came inside a message: another process created it
+  bool detached = false;  // outlives this client (API.md, "Lifetime"): its shutdown leaves it be
   std::string name, ns;   // a named actor: the head's directory knows it by these
   std::string type;       // its class's mangled name, for the directory
   std::weak_ptr<net::connection> lender;  // borrowed in a message: told when our last handle goes
@@ -175,6 +180,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     int max_retries = 3;
     bool retry_exceptions = false;
     std::uint64_t sent_bytes = 0;  // its arguments' encoding, last sent: its lineage's cost
+    std::vector<cell*> arguments;  // the cells its arguments read (job::dependencies, found once)
   };
   struct shape_state {
     resource_map resources;
@@ -224,6 +230,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   std::map<std::string, manager_link> managers;
   std::map<std::string, std::vector<std::function<void(net::connection_ptr)>>> connecting;
   std::vector<std::shared_ptr<remote_actor>> actors;
+  std::condition_variable created;  // an actor's factory returned (or it died): stop() waits for detached ones
   std::function<void(const std::string&)> node_lost;
 
   // ---- connections ---------------------------------------------------------------------------
@@ -288,7 +295,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     };
     auto parsed = net::parse_address(wire::nearest_way(address));
     if (!parsed) {
-      io.context().get_executor().execute([finish] { finish(nullptr, "not an address"); });
+      boost::asio::post(io.context(), [finish] { finish(nullptr, "not an address"); });
       return;
     }
     net::handlers h;
@@ -388,6 +395,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       try {
         if (self->options.exchange->serve(c, f)) return;  // the worker fetches a ref we lent it
         if (f.kind == static_cast<std::uint16_t>(wire::work_kind::locate_actor)) return self->serve_locate(c, f);
+        if (f.kind == static_cast<std::uint16_t>(wire::work_kind::kill_actor)) return self->killed_elsewhere(c, f);
       } catch (const error& e) {
         return c->close(std::string("malformed object request: ") + e.what());
       }
@@ -411,7 +419,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     };
     if (!parsed) {
       net::result<net::connection_ptr> bad = net::fail(net::errc::invalid_argument, "bad worker address");
-      io.context().get_executor().execute([done, bad]() mutable { done(std::move(bad)); });
+      boost::asio::post(io.context(), [done, bad]() mutable { done(std::move(bad)); });
       return;
     }
     net::connect(io.context(), *parsed, token, h, {}, done);
@@ -605,8 +613,9 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
 
   void place_actor_locked(const std::shared_ptr<remote_actor>& a, const actor_options& o) {
     wire::lease_request want{.resources = o.resources.value_or(resource_map{{"CPU", 1}}),
-                             .dedicated = o.dedicated_process,
-                             .hold_for_life = o.resources.has_value()};
+                             .dedicated = o.dedicated_process || a->detached,
+                             .hold_for_life = o.resources.has_value(),
+                             .detached = a->detached};
     if (want.resources.contains("GPU") && want.resources.at("GPU") > 0) want.dedicated = true;
     a->placement = want;
     ask_to_place_locked(a, node);
@@ -675,6 +684,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   /// borrowers and the head's directory learn where. "" tells waiters it never will.
   void publish_address_locked(const std::shared_ptr<remote_actor>& a, const std::string& address) {
     a->address = address;
+    created.notify_all();
     if (!address.empty() && !a->name.empty() && !a->borrowed && options.head) options.head->actor_placed(directory_entry(*a));
     for (auto& waiter : std::exchange(a->locate_waiters, {})) waiter(address);
   }
@@ -708,7 +718,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       auto q = std::move(a->queue.front());
       a->queue.pop_front();
       if (q->failure) {  // its place in the order passes; it fails off the lock
-        io.context().get_executor().execute([q] { q->j->abandon(q->failure); });
+        boost::asio::post(io.context(), [q] { q->j->abandon(q->failure); });
         continue;
       }
       std::uint64_t id = next_call++;
@@ -753,14 +763,34 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       if (q->is_factory) a->factory = std::move(q->j);  // its call needs no job: it completes nothing
       calls.emplace(id, in_flight{ready_task{std::move(q->j), q->attempts}, {}, nullptr, a, q->is_factory, a->conn});
     }
-    if (a->released && a->queue.empty()) end_actor_locked(a, wire::work_kind::release_actor);
+    // A detached actor is not ended by its handles going (API.md): it lives until killed, and
+    // this client keeps track of it (restarts, shutdown) until it shuts down.
+    if (a->released && a->queue.empty() && !(a->detached && !a->borrowed))
+      end_actor_locked(a, wire::work_kind::release_actor);
+  }
+
+  /// Shutdown leaves detached actors be, once they exist: it waits (bounded) for those whose
+  /// factory has not returned yet, so that an actor created just before shutdown() is there.
+  void wait_for_detached_locked(std::unique_lock<std::mutex>& lock) {
+    auto being_made = [this] {
+      return std::any_of(actors.begin(), actors.end(), [](const auto& a) {
+        return a->detached && !a->borrowed && a->st != remote_actor::state::dead && a->address.empty();
+      });
+    };
+    if (created.wait_for(lock, detached_creation_limit, [&] { return !being_made(); })) return;
+    for (const auto& a : actors)
+      if (a->detached && !a->borrowed && a->st != remote_actor::state::dead && a->address.empty())
+        log_warning("actors: shutdown: the detached actor " + a->display + " was not created within " +
+                    std::to_string(detached_creation_limit.count()) + " s (its arguments or a node that fits were "
+                    "missing); it is abandoned");
   }
 
   /// Whether an actor whose process died is re-created (API.md: max_restarts; never after
-  /// kill, nor once its creator let go of every handle, nor for a handle borrowed from another
-  /// process, whose creator decides).
+  /// kill, nor once its creator let go of every handle unless it is detached, nor for a handle
+  /// borrowed from another process, whose creator decides).
   static bool may_restart(const remote_actor& a) {
-    return !a.borrowed && !a.released && a.factory && (a.max_restarts < 0 || a.restarts < a.max_restarts);
+    return !a.borrowed && (!a.released || a.detached) && a.factory &&
+           (a.max_restarts < 0 || a.restarts < a.max_restarts);
   }
 
   /// Re-creates the actor from its factory and arguments, on whichever node places it now: its
@@ -788,7 +818,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     auto queue = std::move(a->queue);
     a->queue.clear();
     auto death = a->death;
-    io.context().get_executor().execute([queue = std::move(queue), death]() mutable {
+    boost::asio::post(io.context(), [queue = std::move(queue), death]() mutable {
       for (auto& q : queue) q->j->abandon(death);
     });
   }
@@ -869,7 +899,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
                       });
     } else if (!a->name.empty() && options.head) {
       // The head's directory follows the actor's creator (publish_address_locked); asked off the lock.
-      io.context().get_executor().execute([answer, head = options.head, ns = a->ns, name = a->name] {
+      boost::asio::post(io.context(), [answer, head = options.head, ns = a->ns, name = a->name] {
         try {
           auto entry = head->lookup_name(ns, name);
           answer(entry ? entry->address : "", entry ? "" : "its name is free");
@@ -878,7 +908,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
         }
       });
     } else {
-      io.context().get_executor().execute([answer] { answer("", "nothing can say where it went"); });
+      boost::asio::post(io.context(), [answer] { answer("", "nothing can say where it went"); });
     }
   }
 
@@ -918,6 +948,17 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       return;
     }
     answer("");
+  }
+
+  /// The host of an actor says another process killed it: its calls fail at once from now on,
+  /// and it is not restarted.
+  void killed_elsewhere(const net::connection_ptr& c, const net::frame& f) {
+    auto header = wire::decode_work<wire::call_header>(f);
+    std::unique_lock lock(mu);
+    for (auto& a : actors)
+      if (a->conn == c && a->id == actor_id{header.actor_hi, header.actor_lo})
+        return kill_locked(lock, std::shared_ptr(a), "actors: the actor " + a->display + " was killed by actors::kill in another process",
+                           false);
   }
 
   void end_actor_locked(const std::shared_ptr<remote_actor>& a, wire::work_kind how) {
@@ -998,6 +1039,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
         call.actor->st = remote_actor::state::dead;
         free_name_locked(*call.actor);
         publish_address_locked(call.actor, "");
+        end_actor_locked(call.actor, wire::work_kind::kill_actor);  // its host forgets it; its hold goes back
         fail_actor_queue_locked(call.actor);
       } else {
         call.task.j->abandon(e);
@@ -1065,7 +1107,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
         // Under the client's lock here, which retry_or_fail takes: later, on the I/O thread.
         auto lost = std::make_exception_ptr(object_lost_error("actors: the node holding the result of " + t->j->name() +
                                                               " cannot be reached (" + ref.home + ")"));
-        return self->io.context().get_executor().execute([weak, t, shape, lost] {
+        return boost::asio::post(self->io.context(), [weak, t, shape, lost] {
           if (auto again = weak.lock()) return again->retry_or_fail(t, shape, lost);
           t->j->abandon(lost);
         });
@@ -1119,8 +1161,9 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       std::lock_guard lock(mu);
       shapes[key].resources = resources;
     }
-    if (deps.empty()) deps = j->dependencies();
     auto holder = std::make_shared<ready_task>(ready_task{std::move(j), 0, o.max_retries, o.retry_exceptions});
+    holder->arguments = holder->j->dependencies();
+    if (deps.empty()) deps = holder->arguments;
     std::weak_ptr<impl> weak = weak_from_this();
     when_complete(deps, [weak, key, holder, deps] {
       auto self = weak.lock();
@@ -1133,24 +1176,24 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   void run_when_arguments_present(const std::string& key, ready_task t, bool probe) {
     auto holder = std::make_shared<ready_task>(std::move(t));
     std::weak_ptr<impl> weak = weak_from_this();
-    when_arguments_present(holder->j->dependencies(), probe, [weak, key, holder](std::exception_ptr lost) {
+    when_arguments_present(holder->arguments, probe, [weak, key, holder](std::exception_ptr lost) {
       auto self = weak.lock();
       if (!self) return holder->j->abandon(std::make_exception_ptr(error("actors: the runtime was shut down")));
       if (lost) return holder->j->abandon(lost);
-      auto shape = self->local_key(key, *holder->j);
+      auto shape = self->local_key(key, holder->arguments);
       self->task_ready(shape, std::move(*holder));
     });
   }
 
   /// The shape a task goes under: its own, or, when the node holding most of its arguments'
   /// bytes (100 KiB or more) is another, a shape of its own asked of that node first.
-  std::string local_key(const std::string& key, const job& j) {
+  std::string local_key(const std::string& key, const std::vector<cell*>& arguments) {
     {
       std::lock_guard lock(mu);
       if (!shapes[key].prefer.empty()) return key;  // a retry, placed by locality before
     }
     std::map<std::string, std::uint64_t> bytes_at;
-    for (cell* dep : j.dependencies()) {
+    for (cell* dep : arguments) {
       if (!dep->complete() || dep->failed()) continue;
       if (auto* at = dynamic_cast<located_value*>(dep->location())) {
         if (auto block = at->block()) bytes_at[block->home] += block->size;
@@ -1279,8 +1322,9 @@ void cluster_client::stop(std::exception_ptr cancelled) {
   std::vector<std::shared_ptr<remote_actor>> actors;
   std::vector<std::pair<net::connection_ptr, actor_id>> hosts;
   {
-    std::lock_guard lock(impl_->mu);
+    std::unique_lock lock(impl_->mu);
     if (impl_->stopped) return;
+    impl_->wait_for_detached_locked(lock);
     impl_->stopped = true;
     for (auto& [key, s] : impl_->shapes)
       for (auto& t : s.ready) orphans.push_back(std::move(t.j));
@@ -1290,7 +1334,8 @@ void cluster_client::stop(std::exception_ptr cancelled) {
     impl_->calls.clear();
     actors = std::move(impl_->actors);
     for (auto& a : actors) {
-      if (a->conn && !a->borrowed && a->st == remote_actor::state::running) hosts.emplace_back(a->conn, a->id);
+      if (a->conn && !a->borrowed && !a->detached && a->st == remote_actor::state::running)
+        hosts.emplace_back(a->conn, a->id);
       a->conn = nullptr;
       a->manager = nullptr;  // handles outlive the client; its connections must not
       for (auto& q : a->queue) orphans.push_back(std::move(q->j));
@@ -1330,6 +1375,7 @@ std::shared_ptr<remote_actor> cluster_client::create_actor(std::unique_ptr<job> 
   a->display = options.name.empty() ? to_string(id) : "'" + options.name + "'";
   a->max_concurrency = options.max_concurrency;
   a->max_restarts = options.max_restarts;
+  a->detached = options.lifetime == actors::lifetime::detached;
   a->max_task_retries = options.max_task_retries;
   a->name = options.name;
   a->ns = impl_->options.ns;
@@ -1401,18 +1447,34 @@ void cluster_client::release_actor(const std::shared_ptr<remote_actor>& a) {
 }
 
 void cluster_client::kill_actor(const std::shared_ptr<remote_actor>& a, const std::string& why) {
-  net::connection_ptr host;
+  constexpr auto confirm_limit = std::chrono::seconds(30);
+  std::promise<net::connection_ptr> reached;
+  auto host = reached.get_future();
   {
     std::unique_lock lock(impl_->mu);
     if (a->st == remote_actor::state::dead) return;
-    host = a->conn;
+    const auto address = a->host;
+    if (a->conn) {
+      reached.set_value(a->conn);
+    } else if (!address.empty()) {
+      // Known where it is, not connected yet (a handle just found by name): connect to kill it.
+      impl_->with_worker_locked(address, [p = std::make_shared<std::promise<net::connection_ptr>>(std::move(reached))](
+                                             net::connection_ptr c) { p->set_value(std::move(c)); });
+    } else {
+      reached.set_value(nullptr);  // not placed yet: its placement, when it comes, ends it (on_placed)
+    }
     impl_->kill_locked(lock, a, why, false);
   }
-  if (!host) return;
+  if (host.wait_for(confirm_limit) != std::future_status::ready) {
+    log_warning("actors: could not reach the host of actor " + a->display + " to kill it");
+    return;
+  }
+  auto conn = host.get();
+  if (!conn) return;
   // kill() returns once the actor no longer runs (API.md): the host answers after its kill,
   // which fails the calls it had queued. Bounded, so that a stuck host cannot hang the caller.
   wire::call_header header{.actor_hi = a->id.hi, .actor_lo = a->id.lo};
-  auto done = host->request(wire::encode_work(wire::work_kind::kill_actor, header), std::chrono::seconds(30)).get();
+  auto done = conn->request(wire::encode_work(wire::work_kind::kill_actor, header), confirm_limit).get();
   if (!done) log_warning("actors: the host of actor " + a->display + " did not confirm its kill: " + to_string(done.error()));
 }
 

@@ -122,6 +122,12 @@ void head_link::actor_placed(const cluster::named_actor& a) const {
   conn_->send(cluster::encode_message(cluster::kind::actor_placed, a));
 }
 
+void head_link::adopt_name(const cluster::named_actor& a) const {
+  auto k = cluster::kind::adopt_actor_name;
+  if (!cluster::decode_body<cluster::name_reply>(ask(cluster::encode_message(k, a), k), k))
+    throw error("actors: the head's answer to adopt_actor_name does not decode");
+}
+
 void head_link::unregister_name(const cluster::named_actor& a) const {
   conn_->send(cluster::encode_message(cluster::kind::unregister_actor_name, a));
 }

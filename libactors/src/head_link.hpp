@@ -50,6 +50,9 @@ class head_link {
   void actor_placed(const cluster::named_actor& a) const;
   /// One-way and non-blocking: the name is free again if it still names `a`.
   void unregister_name(const cluster::named_actor& a) const;
+  /// This process hosts detached actor `a` (id only): its name, if it has one, lasts while this
+  /// process is connected, past its creator. Blocks for the head's answer.
+  void adopt_name(const cluster::named_actor& a) const;
 
  private:
   net::frame ask(net::message m, cluster::kind expected) const;

@@ -3,6 +3,7 @@
 #include "log.hpp"
 #include "runtime.hpp"
 #include "store_client.hpp"
+#include "transport/errc.hpp"
 
 #include <actors/error.hpp>
 
@@ -43,16 +44,6 @@ bool take_budget(std::uint64_t bytes) {
     if (kept + bytes > budget) return false;
   } while (!lineage_kept.compare_exchange_weak(kept, kept + bytes, std::memory_order_relaxed));
   return true;
-}
-
-std::string what_of(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "an unknown error";
-  }
 }
 
 /// The budget a kept lineage holds, given back when the lineage goes (rebuilt or released).
@@ -218,7 +209,7 @@ void located_value::adopt(const std::shared_ptr<cell>& fresh) {
   std::exception_ptr failure;
   if (fresh->failed()) {
     failure = std::make_exception_ptr(object_lost_error(
-        "actors: a value lost with its node could not be made again: " + what_of(fresh->exception())));
+        "actors: a value lost with its node could not be made again: " + net::what_of(fresh->exception())));
   } else if (auto* there = dynamic_cast<located_value*>(fresh->location())) {
     there->surrender_to(*this);
   } else {
@@ -238,7 +229,7 @@ void located_value::adopt(const std::shared_ptr<cell>& fresh) {
   {
     std::lock_guard lock(mu_);
     rebuilding_ = false;
-    if (failure) no_lineage_ = "making it again failed: " + what_of(failure);
+    if (failure) no_lineage_ = "making it again failed: " + net::what_of(failure);
     waiting = std::exchange(waiting_, {});
   }
   for (auto& w : waiting) w(failure);

@@ -22,6 +22,16 @@ constexpr auto fetch_timeout = std::chrono::hours(24);
 thread_local object_exchange::lent* written_refs = nullptr;
 thread_local object_exchange::decode_scope* decoding_from = nullptr;
 
+bool is_object_lost(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const object_lost_error&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 }  // namespace
 
 object_exchange::pin_scope::pin_scope() : outer_(written_refs) { written_refs = &pins_; }
@@ -127,7 +137,8 @@ bool object_exchange::serve(const net::connection_ptr& c, net::frame& f) {
 }
 
 void object_exchange::serve_fetch(const net::connection_ptr& c, const net::frame& request) {
-  auto id = wire::decode_work<wire::object_key>(request).id();
+  auto asked = wire::decode_work<wire::fetch_request>(request);
+  auto id = asked.id();
   auto stub = wire::reply_stub(request);
   auto found = rt_.find_exported(id);
   if (!found) {
@@ -138,38 +149,50 @@ void object_exchange::serve_fetch(const net::connection_ptr& c, const net::frame
     return;
   }
   std::weak_ptr<object_exchange> weak = weak_from_this();
-  found->on_complete([weak, c, stub, found] {
+  found->on_complete([weak, c, stub, found, probe = asked.copy_unreadable] {
     if (found->failed())
       return void(c->reply(*stub, wire::encode_work(wire::work_kind::call_result, describe_failure(0, found->exception()))));
-    auto self = weak.lock();
-    if (!self) return;
-    writer w;
-    pin_scope pins;  // a value holding refs (object_ref<object_ref<T>>) lends them too
-    wire::call_result_header answer;
-    try {
-      // A value left on the node that made it is named there; an array in the node's store goes
-      // as it is; another large value is copied there.
-      auto* elsewhere = dynamic_cast<const located_value*>(found->location());
-      if (auto at = elsewhere ? elsewhere->block() : std::nullopt) {
-        answer.stored = *at;
-      } else {
-        auto block = store_client::array_block_of(found->array_buffer());
-        if (!block) found->encode_value(w);
-        send_through_store(self->rt_.node_store(), std::move(block), w, answer.stored);
-      }
-    } catch (...) {
-      c->reply(*stub, wire::encode_work(wire::work_kind::call_result, describe_failure(0, std::current_exception())));
+    if (!dynamic_cast<const located_value*>(found->location())) {
+      if (auto self = weak.lock()) self->answer_fetch(c, *stub, found);
       return;
     }
-    self->pin(c, pins.take());
-    const std::uint64_t bytes = w.bytes().size();
-    auto sent = c->reply(*stub, wire::encode_work(wire::work_kind::call_result, answer, std::move(w.bytes())));
-    if (!sent && sent.error().code == net::errc::frame_too_large)
-      c->reply(*stub, wire::encode_work(wire::work_kind::call_result,
+    // A value left on the node that made it: if that node died (or, asked again by a borrower
+    // that could not read it there, does not confirm it has it), it is made again first.
+    when_arguments_present({found.get()}, probe, [weak, c, stub, found](std::exception_ptr lost) {
+      if (lost) return void(c->reply(*stub, wire::encode_work(wire::work_kind::call_result, describe_failure(0, lost))));
+      if (auto self = weak.lock()) self->answer_fetch(c, *stub, found);
+    });
+  });
+}
+
+void object_exchange::answer_fetch(const net::connection_ptr& c, const net::frame& request,
+                                   const std::shared_ptr<cell>& found) {
+  writer w;
+  pin_scope pins;  // a value holding refs (object_ref<object_ref<T>>) lends them too
+  wire::call_result_header answer;
+  try {
+    // A value left on the node that made it is named there; an array in the node's store goes
+    // as it is; another large value is copied there.
+    auto* elsewhere = dynamic_cast<const located_value*>(found->location());
+    if (auto at = elsewhere ? elsewhere->block() : std::nullopt) {
+      answer.stored = *at;
+    } else {
+      auto block = store_client::array_block_of(found->array_buffer());
+      if (!block) found->encode_value(w);
+      send_through_store(rt_.node_store(), std::move(block), w, answer.stored);
+    }
+  } catch (...) {
+    c->reply(request, wire::encode_work(wire::work_kind::call_result, describe_failure(0, std::current_exception())));
+    return;
+  }
+  pin(c, pins.take());
+  const std::uint64_t bytes = w.bytes().size();
+  auto sent = c->reply(request, wire::encode_work(wire::work_kind::call_result, answer, std::move(w.bytes())));
+  if (!sent && sent.error().code == net::errc::frame_too_large)
+    c->reply(request, wire::encode_work(wire::work_kind::call_result,
                                         describe_failure(0, too_large_to_send("the object " + to_string(found->id), bytes,
                                                                               "the node's store had no room for it "
                                                                               "(raise object_store_memory)"))));
-  });
 }
 
 std::shared_ptr<cell> object_exchange::import(const object_id& id, const std::type_info& type, make_cell_fn make,
@@ -194,14 +217,14 @@ std::shared_ptr<cell> object_exchange::import(const object_id& id, const std::ty
   return borrowed;
 }
 
-void object_exchange::fetch(const net::connection_ptr& from, const std::shared_ptr<cell>& into) {
+void object_exchange::fetch(const net::connection_ptr& from, const std::shared_ptr<cell>& into, bool copy_unreadable) {
   std::weak_ptr<cell> weak_cell = into;
   std::weak_ptr<object_exchange> weak = weak_from_this();
   auto id = into->id;
   std::weak_ptr<net::connection> peer = from;
   from->request(
-      wire::encode_work(wire::work_kind::fetch_object, wire::object_key::of(id)), fetch_timeout,
-      [weak, weak_cell, peer, id](net::result<net::frame> reply) {
+      wire::encode_work(wire::work_kind::fetch_object, wire::fetch_request{id.hi, id.lo, copy_unreadable}), fetch_timeout,
+      [weak, weak_cell, peer, id, copy_unreadable](net::result<net::frame> reply) {
         auto c = weak_cell.lock();
         if (!c) return;
         if (!reply)
@@ -219,7 +242,15 @@ void object_exchange::fetch(const net::connection_ptr& from, const std::shared_p
             return self->receive_stored(
                 from, header.stored, "the object " + to_string(id),
                 [c](std::span<const std::byte> encoded, const std::shared_ptr<byte_buffer>& owner) { c->decode_stored(encoded, owner); },
-                [c](std::exception_ptr e) { c->set_exception(std::move(e)); });
+                [c, weak, peer, copy_unreadable](std::exception_ptr e) {
+                  // The copy it named is gone (its node died): ask once more, so that the
+                  // owner checks and makes the value again from its lineage.
+                  auto self = weak.lock();
+                  auto from = peer.lock();
+                  if (!copy_unreadable && self && from && from->is_open() && is_object_lost(e))
+                    return self->fetch(from, c, true);
+                  c->set_exception(std::move(e));
+                });
           decode_scope scope(self, from);  // refs inside the value come from the same peer
           reader r(tail);
           c->decode_value(r);

@@ -126,7 +126,11 @@ class object_exchange : public std::enable_shared_from_this<object_exchange> {
 
  private:
   void serve_fetch(const net::connection_ptr& c, const net::frame& request);
-  void fetch(const net::connection_ptr& from, const std::shared_ptr<cell>& into);
+  /// Answers a fetch of `found`, complete and present: its value, or where it lies.
+  void answer_fetch(const net::connection_ptr& c, const net::frame& request, const std::shared_ptr<cell>& found);
+  /// Fetches the value of `into` from `from`; `copy_unreadable`: asked again because the copy
+  /// the first answer named could not be read.
+  void fetch(const net::connection_ptr& from, const std::shared_ptr<cell>& into, bool copy_unreadable = false);
 
   template <class T>
   struct pinned {

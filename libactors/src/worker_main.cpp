@@ -3,6 +3,11 @@
 // returning: the process listens for its clients, registers with its node manager, runs the
 // calls pushed to it on the same scheduler and actor mailboxes the embedded runtime uses, and
 // exits when its node manager goes away.
+//
+// Detached hosts (ACTORS_WORKER_DETACHED): a process that hosts one detached actor outlives the
+// job that started it (API.md, "Lifetime"). It takes the actor's name over at the head, so the
+// name lasts while it runs, and exits once the actor has ended and its clients have heard, or
+// when no actor came to it and no client is left to send one.
 #include "worker_main.hpp"
 
 #include <actors/detail/remote.hpp>
@@ -32,6 +37,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -123,10 +129,38 @@ class pushed_call final : public job {
   std::atomic<bool> answered_{false};
 };
 
+/// How long a detached host waits for its actor with no client connected.
+constexpr auto detached_idle_limit = std::chrono::seconds(30);
+
 /// Serves the calls of this worker's clients.
 class worker_service {
  public:
-  worker_service(runtime& rt, std::string listen_address) : rt_(rt), listen_address_(std::move(listen_address)) {}
+  worker_service(runtime& rt, bool detached_host) : rt_(rt), detached_(detached_host) {}
+
+  /// Where it listens; set once, before the first call.
+  void set_address(std::string address) { listen_address_ = std::move(address); }
+
+  void opened(const net::connection_ptr& c) {
+    std::lock_guard lock(mu_);
+    clients_.insert(c);
+  }
+  void closed(const net::connection_ptr& c) {
+    std::lock_guard lock(mu_);
+    clients_.erase(c);
+  }
+
+  /// A detached host's reason to end now (its actor ended, or none came), or "".
+  std::string why_done(std::chrono::steady_clock::duration serving_for) const {
+    std::lock_guard lock(mu_);
+    if (!detached_ || unsettled_ > 0) return {};
+    if (hosted_any_) {
+      for (const auto& [id, token] : hosted_)
+        if (!token->core().ended()) return {};
+      return "its detached actor ended";
+    }
+    if (clients_.empty() && serving_for > detached_idle_limit) return "no detached actor came to it";
+    return {};
+  }
 
   void serve(const net::connection_ptr& c, net::frame&& f) {
     auto kind = static_cast<wire::work_kind>(f.kind);
@@ -169,12 +203,23 @@ class worker_service {
       factory->abandon(std::current_exception());
       return;
     }
+    // Its name now lasts while this process runs, past its creator: before the factory runs,
+    // so that the creator, which waits for the factory at shutdown, may leave once it returns.
+    if (detached_ && rt_.head()) {
+      try {
+        rt_.head()->adopt_name(cluster::named_actor{.id_hi = header.actor_hi, .id_lo = header.actor_lo});
+      } catch (const std::exception& e) {
+        log_warning(std::string("actors worker: the head did not let this process hold its detached actor's name (") +
+                    e.what() + "); the name goes when its creator does");
+      }
+    }
     actor_options options;
     options.resources = resource_map{};  // placed by the node manager already; holds nothing here
     options.max_concurrency = std::max(1, header.max_concurrency);
     auto token = create_actor_with_id(std::move(factory), options, *type, {}, actor_of(header));
     std::lock_guard lock(mu_);
     hosted_[actor_of(header)] = std::move(token);
+    hosted_any_ = true;
   }
 
   void call(const net::connection_ptr& c, net::frame&& f) {
@@ -208,11 +253,11 @@ class worker_service {
   }
 
   void end(const net::connection_ptr& c, wire::work_kind how, const net::frame& f) {
-    auto id = actor_of(wire::decode_work<wire::call_header>(f));
+    const auto header = wire::decode_work<wire::call_header>(f);
+    auto id = actor_of(header);
     // A kill sent as a request is answered once the actor no longer runs (kill() returns then).
-    std::function<void()> confirm = [] {};
-    if (how == wire::work_kind::kill_actor && f.correlation_id != 0)
-      confirm = [c, stub = wire::reply_stub(f)] { c->reply(*stub, wire::encode_work(wire::work_kind::kill_actor, wire::call_header{})); };
+    std::shared_ptr<const net::frame> request;
+    if (how == wire::work_kind::kill_actor && f.correlation_id != 0) request = wire::reply_stub(f);
     std::shared_ptr<actor_token> token;
     {
       std::lock_guard lock(mu_);
@@ -220,21 +265,58 @@ class worker_service {
       if (it != hosted_.end()) {
         token = std::move(it->second);
         hosted_.erase(it);
+        ++unsettled_;
       }
     }
+    auto confirm = [this, c, request] {
+      if (request) send_counted(c, request.get(), wire::encode_work(wire::work_kind::kill_actor, wire::call_header{}));
+    };
     if (!token) return confirm();
-    if (how != wire::work_kind::kill_actor) return;
+    if (how != wire::work_kind::kill_actor) return settle();
     // kill() waits for a running call to return: not on the io thread that serves the others.
-    std::thread([token, confirm] {
+    std::thread([this, token, confirm, c, header] {
       kill_actor(*token);
       confirm();
+      // Its other clients (its creator, borrowers) hear it was killed: they fail its calls at
+      // once, and its creator does not restart it.
+      std::vector<net::connection_ptr> others;
+      {
+        std::lock_guard lock(mu_);
+        for (const auto& other : clients_)
+          if (other != c) others.push_back(other);
+      }
+      for (const auto& other : others)
+        send_counted(other, nullptr,
+                     wire::encode_work(wire::work_kind::kill_actor,
+                                       wire::call_header{.actor_hi = header.actor_hi, .actor_lo = header.actor_lo}));
+      settle();
     }).detach();
   }
 
+  /// Sends `m` (the reply to `request`, if given), counted as unsettled until it is written, so
+  /// that a detached host does not exit with it unsent.
+  void send_counted(const net::connection_ptr& c, const net::frame* request, net::message m) {
+    {
+      std::lock_guard lock(mu_);
+      ++unsettled_;
+    }
+    auto written = [this](const net::result<void>&) { settle(); };
+    auto sent = request ? c->reply(*request, std::move(m), written) : c->send(std::move(m), written);
+    if (!sent) settle();
+  }
+  void settle() {
+    std::lock_guard lock(mu_);
+    --unsettled_;
+  }
+
   runtime& rt_;
-  const std::string listen_address_;
-  std::mutex mu_;
+  const bool detached_;
+  std::string listen_address_;
+  mutable std::mutex mu_;
   std::unordered_map<actor_id, std::shared_ptr<actor_token>> hosted_;
+  std::set<net::connection_ptr> clients_;
+  bool hosted_any_ = false;
+  int unsettled_ = 0;  // kills and messages about them under way
 };
 
 }  // namespace
@@ -266,6 +348,8 @@ void serve_as_worker(runtime& rt) {
     std::string tcp_host = std::getenv("ACTORS_WORKER_TCP_HOST") ? std::getenv("ACTORS_WORKER_TCP_HOST") : "";
     auto tcp_where = net::parse_address(cluster::tcp_any_port(tcp_host));
     if (!tcp_host.empty() && !tcp_where) throw error("actors worker: bad TCP host " + tcp_host);
+    const bool detached_host = std::getenv("ACTORS_WORKER_DETACHED") != nullptr;
+    worker_service service(rt, detached_host);  // before io: its handlers use it until io stops
     net::io_pool io(1);
     // The service needs the address, known once both listeners are open, and the calls need
     // the runtime's cluster client and store, attached once registration (which announces this
@@ -285,7 +369,11 @@ void serve_as_worker(runtime& rt) {
       if (auto* s = serving.load(std::memory_order_acquire)) return s->serve(c, std::move(f));
       c->close("the worker is not serving yet");
     };
-    h.on_closed = [exchange = rt.exchange()](const net::connection_ptr& c, const net::error&) { exchange->forget(c.get()); };
+    h.on_open = [&service](const net::connection_ptr& c) { service.opened(c); };
+    h.on_closed = [&service, exchange = rt.exchange()](const net::connection_ptr& c, const net::error&) {
+      service.closed(c);
+      exchange->forget(c.get());
+    };
     auto listener = net::listener::open(io.context(), *where, *token, h);
     if (!listener) throw error("actors worker: cannot listen on " + socket + ": " + to_string(listener.error()));
     std::shared_ptr<net::listener> tcp_listener;
@@ -296,7 +384,7 @@ void serve_as_worker(runtime& rt) {
     }
     const auto address =
         cluster::both_ways(where->to_string(), tcp_listener ? tcp_listener->local_address().to_string() : "");
-    worker_service service(rt, address);
+    service.set_address(address);
     serving.store(&service, std::memory_order_release);
 
     std::mutex mu;
@@ -326,8 +414,15 @@ void serve_as_worker(runtime& rt) {
     }
     ready_cv.notify_all();
     std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return node_gone; });
-    std::cerr << "actors worker " << id.substr(0, 8) << ": the node manager went away (" << why << "); exiting\n";
+    const auto serving_since = std::chrono::steady_clock::now();
+    while (!cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return node_gone; })) {
+      why = service.why_done(std::chrono::steady_clock::now() - serving_since);
+      if (!why.empty()) break;
+    }
+    if (node_gone)
+      std::cerr << "actors worker " << id.substr(0, 8) << ": the node manager went away (" << why << "); exiting\n";
+    else
+      std::cerr << "actors worker " << id.substr(0, 8) << ": " << why << "; exiting\n";
     ::unlink(socket.c_str());  // _Exit below runs no destructor that would remove it
   } catch (const std::exception& e) {
     std::cerr << "actors worker: " << e.what() << "\n";

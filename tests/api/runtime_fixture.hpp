@@ -17,6 +17,7 @@
 #include <doctest/doctest.h>
 
 #include "test_cluster.hpp"
+#include "../support/poll.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -118,12 +119,7 @@ inline std::size_t max_simultaneous(const std::vector<interval>& v) {
 /// Used where the API promises that something happens eventually, never to measure time.
 template <class Pred>
 bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return pred();
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return test_support::poll_until(pred, limit, std::chrono::milliseconds(10));
 }
 
 // ---- side effects through files ---------------------------------------------------------------

@@ -14,7 +14,7 @@ named_actor entry(const std::string& ns, const std::string& name, std::uint64_t 
   return {.ns = ns, .name = name, .id_hi = 7, .id_lo = lo, .type = "7counter"};
 }
 
-int driver_a = 1, driver_b = 2;  // their addresses stand for two head connections
+int driver_a = 1, driver_b = 2, host = 3;  // their addresses stand for head connections
 
 }  // namespace
 
@@ -60,5 +60,26 @@ TEST_SUITE("actor_directory") {
     CHECK_FALSE(names.find("default", "a1"));
     CHECK_FALSE(names.find("x", "a2"));
     CHECK(names.find("default", "b1"));
+  }
+
+  TEST_CASE("a detached actor's name lasts while its creator or its host is connected") {
+    actor_directory names;
+    names.add(&driver_a, entry("default", "kept", 1));
+    names.add(&driver_a, entry("default", "fate_shared", 2));
+    CHECK(names.adopt(&host, 7, 1));
+    CHECK_FALSE(names.adopt(&host, 7, 99));  // no name is that actor's
+    names.drop_owner(&driver_a);  // the driver goes: only the adopted name stays
+    CHECK(names.find("default", "kept"));
+    CHECK_FALSE(names.find("default", "fate_shared"));
+    names.drop_owner(&host);  // then its process
+    CHECK_FALSE(names.find("default", "kept"));
+
+    // A host that dies while the creator stays leaves the name to the creator, which restarts it.
+    names.add(&driver_b, entry("default", "restarted", 3));
+    names.adopt(&host, 7, 3);
+    names.drop_owner(&host);
+    CHECK(names.find("default", "restarted"));
+    names.drop_owner(&driver_b);
+    CHECK_FALSE(names.find("default", "restarted"));
   }
 }

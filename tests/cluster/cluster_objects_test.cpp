@@ -119,7 +119,7 @@ TEST_CASE("values lost with a killed node are made again from their lineage, arg
   joined cluster;
   const std::string temp = std::getenv("ACTORS_TEMP_DIR");
   const std::string log_a = temp + "/lineage_a", log_b = temp + "/lineage_b", log_c = temp + "/lineage_c",
-                    log_slow = temp + "/lineage_slow";
+                    log_d = temp + "/lineage_d", log_slow = temp + "/lineage_slow";
   const pid_t doomed = start_node_process("--num-cpus 3 --resources '{\"doomed\": 4}'", temp + "/doomed.log");
   const auto first = node_with("doomed");
   constexpr std::size_t n = 1u << 20;  // 8 MiB of doubles
@@ -129,11 +129,12 @@ TEST_CASE("values lost with a killed node are made again from their lineage, arg
     auto a = actors::task(made_here).set_resources(on_doomed).remote(log_a, n, 2.0);
     auto b = actors::task(scaled_here).set_resources(on_doomed).remote(log_b, a, 3.0);
     auto c = actors::task(made_here).set_resources(on_doomed).remote(log_c, n, 5.0);
+    auto d = actors::task(made_here).set_resources(on_doomed).remote(log_d, n, 7.0);
     auto slow = actors::task(where_run_again).set_resources(on_doomed).remote(log_slow);
-    REQUIRE(actors::wait(std::vector{b, c}, 2, std::chrono::seconds(60)).ready.size() == 2);
+    REQUIRE(actors::wait(std::vector{b, c, d}, 3, std::chrono::seconds(60)).ready.size() == 3);
     a = {};
     CHECK(eventually([&] { return runs_in(log_slow) == 1; }));  // running when the node dies
-    CHECK(eventually([&] { return store_in_use(first) >= 16 * mib; }));
+    CHECK(eventually([&] { return store_in_use(first) >= 24 * mib; }));
 
     // kill -9 of the whole node: its manager, its store and (with their node gone) its workers.
     REQUIRE(::kill(doomed, SIGKILL) == 0);
@@ -156,6 +157,10 @@ TEST_CASE("values lost with a killed node are made again from their lineage, arg
     CHECK(runs_in(log_b) == 2);
     CHECK(actors::get(summed, std::chrono::seconds(120)) == doctest::Approx(5.0 * n));
     CHECK(runs_in(log_c) == 2);
+    // A task that borrows d (a ref, not its value) asks this driver for it, which makes it again.
+    CHECK(actors::get(actors::task(summed_through_ref).remote(d), std::chrono::seconds(120)) ==
+          doctest::Approx(7.0 * n));
+    CHECK(runs_in(log_d) == 2);
     CHECK(eventually([&] { return store_in_use(second) >= 8 * mib; }));  // b's new home
     CHECK(actors::detail::lineage_bytes_kept() > 0);
   }

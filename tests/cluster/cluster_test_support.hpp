@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../support/poll.hpp"
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -141,15 +143,11 @@ inline std::string head_node() {
   return status["head_node_id"].get<std::string>().substr(0, 8);
 }
 
-/// Polls `pred` every 100 ms until it holds or `limit` has passed; returns its last value.
+/// Polls `pred` every 100 ms (each poll may run the CLI) until it holds or `limit` has passed;
+/// returns its last value.
 template <class Pred>
 bool eventually(Pred pred, std::chrono::seconds limit = std::chrono::seconds(20)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return pred();
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return true;
+  return test_support::poll_until(pred, limit, std::chrono::milliseconds(100));
 }
 
 }  // namespace cluster_test

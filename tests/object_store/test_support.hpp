@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "../support/poll.hpp"
+
 namespace object_store_test {
 
 /// A shared-memory name no other test, and no other run of this binary, uses.
@@ -32,12 +34,7 @@ inline std::string unique_shm_name() {
 /// background thread, not for measuring it.
 template <class Predicate>
 bool eventually(Predicate done, std::chrono::seconds limit = std::chrono::seconds(60)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
+  return test_support::poll_until(done, limit, std::chrono::milliseconds(2));
 }
 
 /// How many of the pages of [p, p + n) are resident (p page-aligned).

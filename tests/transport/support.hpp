@@ -7,6 +7,8 @@
 #include "transport/log.hpp"
 #include "transport/token.hpp"
 
+#include "../support/poll.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -37,12 +39,7 @@ inline std::string unique_socket_path() {
 /// Polls `done` until it holds or `limit` passes; says whether it held.
 template <class Predicate>
 bool eventually(Predicate done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
+  return test_support::poll_until(done, limit, 2ms);
 }
 
 inline net::cluster_token token_a() { return *net::cluster_token::from_hex(std::string(64, 'a')); }

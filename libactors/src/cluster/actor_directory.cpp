@@ -16,15 +16,30 @@ void actor_directory::placed(std::uint64_t hi, std::uint64_t lo, const std::stri
     if (e.actor.id_hi == hi && e.actor.id_lo == lo) e.actor.address = address;
 }
 
+bool actor_directory::adopt(const void* host, std::uint64_t hi, std::uint64_t lo) {
+  std::lock_guard lock(mu_);
+  for (auto& [key, e] : names_)
+    if (e.actor.id_hi == hi && e.actor.id_lo == lo) {
+      e.host = host;
+      return true;
+    }
+  return false;
+}
+
 void actor_directory::remove(const named_actor& a) {
   std::lock_guard lock(mu_);
   auto it = names_.find({a.ns, a.name});
   if (it != names_.end() && it->second.actor.id_hi == a.id_hi && it->second.actor.id_lo == a.id_lo) names_.erase(it);
 }
 
-void actor_directory::drop_owner(const void* owner) {
+void actor_directory::drop_owner(const void* connection) {
   std::lock_guard lock(mu_);
-  std::erase_if(names_, [owner](const auto& kv) { return kv.second.owner == owner; });
+  for (auto it = names_.begin(); it != names_.end();) {
+    auto& e = it->second;
+    if (e.owner == connection) e.owner = nullptr;
+    if (e.host == connection) e.host = nullptr;
+    it = !e.owner && !e.host ? names_.erase(it) : std::next(it);
+  }
 }
 
 std::optional<named_actor> actor_directory::find(const std::string& ns, const std::string& name) const {

@@ -175,6 +175,13 @@ void head_service::serve(const net::connection_ptr& c, net::frame&& f) {
       if (auto req = decode_body<named_actor>(f, kind::actor_placed)) names_.placed(req->id_hi, req->id_lo, req->address);
       return;
     }
+    case kind::adopt_actor_name: {
+      auto req = decode_body<named_actor>(f, kind::adopt_actor_name);
+      if (!req) return reply_error(c, f, req.error().message);
+      bool named = names_.adopt(c.get(), req->id_hi, req->id_lo);
+      c->reply(f, encode_message(kind::adopt_actor_name, name_reply{.ok = named, .reason = named ? "" : "no name is that actor's"}));
+      return;
+    }
     case kind::unregister_actor_name: {
       if (auto req = decode_body<named_actor>(f, kind::unregister_actor_name)) names_.remove(*req);
       return;

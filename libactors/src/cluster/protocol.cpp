@@ -13,6 +13,7 @@ std::string kind_name(std::uint16_t k) {
     case kind::lookup_actor_name: return "lookup_actor_name";
     case kind::actor_placed: return "actor_placed";
     case kind::unregister_actor_name: return "unregister_actor_name";
+    case kind::adopt_actor_name: return "adopt_actor_name";
   }
   return "kind " + std::to_string(k);
 }

@@ -32,11 +32,13 @@ enum class kind : std::uint16_t {
   get_cluster_status = 259,  // CLI or driver → head: the node table
   error_reply = 260,         // head → anyone: the request could not be served, and why
   // The named-actor directory (actor_directory.hpp); names live as long as the connection
-  // that registered them, so a driver that goes takes its names along.
+  // that registered them, so a driver that goes takes its names along, unless a detached
+  // actor's host adopted the name.
   register_actor_name = 261,    // creator → head: named_actor → name_reply
   lookup_actor_name = 262,      // anyone → head: named_actor with ns and name → name_reply
   actor_placed = 263,           // creator → head, one-way: named_actor with id and host address
   unregister_actor_name = 264,  // creator → head, one-way: named_actor with ns, name and id
+  adopt_actor_name = 265,       // a detached actor's host → head: named_actor with id → name_reply
 };
 
 /// Named resource amounts ("CPU" → 2, "custom" → 1, "memory" → bytes).

@@ -97,8 +97,9 @@ struct lease_request {
   bool dedicated = false;       // place_actor: a process of its own
   bool hold_for_life = false;   // place_actor: keep `resources` until the actor ends
   bool spilled = false;         // sent here by another node: grant or wait here, never spill again
+  bool detached = false;        // place_actor: an actor that outlives its job (a process of its own)
 };
-ACTORS_SERIALIZABLE(lease_request, resources, dedicated, hold_for_life, spilled)
+ACTORS_SERIALIZABLE(lease_request, resources, dedicated, hold_for_life, spilled, detached)
 
 enum class lease_status : std::uint8_t {
   granted = 0,
@@ -141,6 +142,15 @@ struct object_key {
   static object_key of(const object_id& id) noexcept { return {id.hi, id.lo}; }
 };
 ACTORS_SERIALIZABLE(object_key, hi, lo)
+
+/// fetch_object: the object, and whether the asker could not read the copy it was last told
+/// of (the owner then checks that copy's node, and makes the value again if it is gone).
+struct fetch_request {
+  std::uint64_t hi = 0, lo = 0;
+  bool copy_unreadable = false;
+  object_id id() const noexcept { return object_id{.hi = hi, .lo = lo}; }
+};
+ACTORS_SERIALIZABLE(fetch_request, hi, lo, copy_unreadable)
 
 /// A value in a node's shared store (node_store.hpp): block `hi:lo` of `size` bytes, on the
 /// node whose store is reached at `home`. The encoded value starts at stored_payload_offset.

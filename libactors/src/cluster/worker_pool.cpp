@@ -65,11 +65,6 @@ struct worker_pool::client {
   std::string executable;
   std::string ns;
   net::connection_ptr conn;
-  struct hold {
-    resource_map amounts;
-    std::vector<std::string> gpus;
-  };
-  std::map<std::uint64_t, hold> actor_holds;  // lease id → resources held for an actor's life
 };
 
 struct worker_pool::waiting_lease {
@@ -88,6 +83,7 @@ struct worker_pool::worker {
   std::string leased_to;  // the client its task lease is for, if any: it dies with that client too
   bool actor_host = false;
   bool dedicated = false;
+  bool detached = false;  // hosts a detached actor: outlives its job, exits when the actor ends
   std::vector<std::string> gpus;  // the devices it was started with (CUDA_VISIBLE_DEVICES)
   int blocked = 0;  // its tasks waiting in get(): while > 0 its lease's resources are lent out
   bool ready = false;
@@ -102,6 +98,9 @@ struct worker_pool::worker {
   // number for a shared actor host, so that actors placed while it starts share it instead of
   // starting processes of their own.
   std::vector<std::pair<std::shared_ptr<waiting_lease>, std::uint64_t>> promised;
+  // What its actors hold for their lives (set_resources), by the lease that placed each: given
+  // back when the actor's creator returns that lease, or when the process ends.
+  std::map<std::uint64_t, hold> actor_holds;
 };
 
 worker_pool::worker_pool(worker_pool_config config)
@@ -430,13 +429,14 @@ void worker_pool::return_lease(const net::connection_ptr& c, const net::frame& f
   auto it = clients_.find(c.get());
   if (it == clients_.end()) return;
   auto& cl = *it->second;
-  if (auto hold = cl.actor_holds.find(back.lease_id); hold != cl.actor_holds.end()) {
-    give_back_locked(hold->second.amounts);
-    gpus_.give_back(hold->second.gpus, amount_of(hold->second.amounts, "GPU"));
-    cl.actor_holds.erase(hold);
-  } else {
-    for (auto& [id, w] : workers_) {
-      if (w->lease_id != back.lease_id || w->leased_to != cl.id) continue;
+  for (auto& [id, w] : workers_) {
+    if (w->owner_id != cl.job_id) continue;
+    if (auto hold = w->actor_holds.find(back.lease_id); hold != w->actor_holds.end()) {
+      give_back_hold_locked(hold->second);
+      w->actor_holds.erase(hold);
+      break;
+    }
+    if (w->lease_id == back.lease_id && w->leased_to == cl.id) {
       release_lease_locked(*w);
       break;
     }
@@ -460,24 +460,27 @@ void worker_pool::on_closed(const net::connection_ptr& c) {
 }
 
 void worker_pool::drop_client_locked(client& cl) {
-  // Workers are fate-shared with their job (Ray's): they go when the last client of the job
-  // that is not one of them leaves this node — its driver, or the clients spillback sent here.
-  // A worker leased to a client goes with that client too: no one would take its results.
-  bool job_left = cl.role == client_role::driver;
-  for (auto& [conn, other] : clients_)
-    if (other.get() != &cl && other->role == client_role::driver && other->job_id == cl.job_id) job_left = false;
+  // Workers are fate-shared with their job (Ray's): they go when its driver leaves this node, or
+  // the last client of the job that is not one of them (the clients spillback sent here). A
+  // worker leased to a client goes with that client: no one would take its results. Hosts of
+  // detached actors outlive their job (API.md), with the workers leased to them while they last.
+  const bool driver_left = cl.role == client_role::driver && cl.id == cl.job_id;
+  bool job_left = true;
+  std::set<std::string> live;  // the clients still here, whose leased workers stay
+  for (auto& [conn, other] : clients_) {
+    live.insert(other->id);
+    if (other->role == client_role::driver && other->job_id == cl.job_id) job_left = false;
+  }
   std::vector<std::shared_ptr<worker>> owned;
-  for (auto& [id, w] : workers_)
-    if ((job_left && w->owner_id == cl.job_id) || w->leased_to == cl.id) owned.push_back(w);
+  for (auto& [id, w] : workers_) {
+    const bool job_ends_it = (driver_left || job_left) && w->owner_id == cl.job_id && !w->detached &&
+                             !live.contains(w->leased_to);
+    if (job_ends_it || w->leased_to == cl.id) owned.push_back(w);
+  }
   for (auto& w : owned) {
     if (w->pid > 0) ::kill(w->pid, SIGKILL);
     forget_worker_locked(w, "its client " + cl.id.substr(0, 8) + " disconnected");
   }
-  for (auto& [lease, held] : cl.actor_holds) {
-    give_back_locked(held.amounts);
-    gpus_.give_back(held.gpus, amount_of(held.amounts, "GPU"));
-  }
-  cl.actor_holds.clear();
   std::erase_if(waiting_, [&](const auto& w) { return w->conn == cl.conn; });
   if (cl.role == client_role::driver)
     log(net::log_level::info, "worker pool: client " + cl.id.substr(0, 8) + " of job " + cl.job_id.substr(0, 8) +
@@ -500,16 +503,18 @@ void worker_pool::grant_what_fits_locked() {
     std::uint64_t lease = next_lease_++;
     std::shared_ptr<worker> w;
     if (want.actor) {
-      // An actor with GPUs is always alone in its process, started with its devices.
+      // An actor with GPUs is always alone in its process, started with its devices; so is a
+      // detached one, whose process outlives the job that shares the others'.
+      const bool detached = want.wanted.detached;
       std::vector<std::string> devices;
       if (want.wanted.hold_for_life) {
         take_locked(want.wanted.resources);
         devices = gpus_.take(gpus).value_or(std::vector<std::string>{});
-        owner->actor_holds[lease] = {want.wanted.resources, devices};
       }
-      if (gpus <= 0) w = idle_worker_locked(*owner, true, want.wanted.dedicated, 0);
-      if (!w) w = spawn_locked(*owner, true, 1, devices);
-      if (want.wanted.dedicated || gpus > 0) w->dedicated = true;
+      if (gpus <= 0 && !detached) w = idle_worker_locked(*owner, true, want.wanted.dedicated, 0);
+      if (!w) w = spawn_locked(*owner, true, 1, devices, detached);
+      if (want.wanted.dedicated || gpus > 0 || detached) w->dedicated = true;
+      if (want.wanted.hold_for_life) w->actor_holds[lease] = {want.wanted.resources, std::move(devices)};
     } else {
       take_locked(want.wanted.resources);
       w = idle_worker_locked(*owner, false, false, gpus);
@@ -525,15 +530,8 @@ void worker_pool::grant_what_fits_locked() {
     auto granted = *it;
     it = waiting_.erase(it);
     if (!w->pid) {  // the spawn failed: say why and give the resources back
-      if (want.actor) {
-        if (auto hold = owner->actor_holds.find(lease); hold != owner->actor_holds.end()) {
-          give_back_locked(hold->second.amounts);
-          gpus_.give_back(hold->second.gpus, gpus);
-          owner->actor_holds.erase(hold);
-        }
-      } else {
-        release_lease_locked(*w);
-      }
+      for (auto& [id, hold] : std::exchange(w->actor_holds, {})) give_back_hold_locked(hold);
+      release_lease_locked(*w);
       reply_lease(granted->conn, granted->request,
                   {.status = lease_status::failed, .reason = "could not start a worker: " + w->address});
       workers_.erase(w->id);
@@ -576,12 +574,13 @@ std::shared_ptr<worker_pool::worker> worker_pool::idle_worker_locked(client& own
 }
 
 std::shared_ptr<worker_pool::worker> worker_pool::spawn_locked(client& owner, bool actor_host, double cpus,
-                                                                std::vector<std::string> gpus) {
+                                                                std::vector<std::string> gpus, bool detached) {
   auto w = std::make_shared<worker>();
   w->id = random_id();
   w->owner = owner.conn ? clients_[owner.conn.get()] : nullptr;
   w->owner_id = owner.job_id;
   w->actor_host = actor_host;
+  w->detached = detached;
   w->gpus = std::move(gpus);
   w->spawned = clock::now();
   w->log_file = config_.logs / ("worker_" + w->id.substr(0, 8) + ".log");
@@ -595,7 +594,8 @@ std::shared_ptr<worker_pool::worker> worker_pool::spawn_locked(client& owner, bo
                        .head_address = config_.head_address,
                        .ns = owner.ns,
                        .tcp_host = config_.node_ip,
-                       .gpu_ids = w->gpus};
+                       .gpu_ids = w->gpus,
+                       .detached = detached};
   auto pid = spawn_worker(launch);
   workers_[w->id] = w;
   if (!pid) {
@@ -605,7 +605,8 @@ std::shared_ptr<worker_pool::worker> worker_pool::spawn_locked(client& owner, bo
   }
   w->pid = *pid;
   log(net::log_level::info, "worker pool: started worker " + w->id.substr(0, 8) + " (pid " + std::to_string(*pid) +
-                                (actor_host ? ", actor host" : "") + ") for " + owner.id.substr(0, 8));
+                                (detached ? ", detached actor host" : actor_host ? ", actor host" : "") + ") for " +
+                                owner.id.substr(0, 8));
   return w;
 }
 
@@ -613,6 +614,7 @@ void worker_pool::forget_worker_locked(std::shared_ptr<worker> w, const std::str
   if (!workers_.erase(w->id)) return;
   if (w->pid > 0) unreaped_.push_back(w->pid);  // killed or exiting: the reaper waits for it
   release_lease_locked(*w);
+  for (auto& [lease, hold] : std::exchange(w->actor_holds, {})) give_back_hold_locked(hold);
   for (auto& [granted, lease] : std::exchange(w->promised, {}))
     reply_lease(granted->conn, granted->request,
                 {.status = lease_status::failed,
@@ -637,6 +639,11 @@ void worker_pool::take_locked(const resource_map& r) {
 void worker_pool::give_back_locked(const resource_map& r) {
   for (const auto& [name, amount] : r)
     if (amount > 0) available_[name] += amount;
+}
+
+void worker_pool::give_back_hold_locked(const hold& h) {
+  give_back_locked(h.amounts);
+  gpus_.give_back(h.gpus, amount_of(h.amounts, "GPU"));
 }
 
 void worker_pool::reap_until_stopped() {

@@ -101,6 +101,11 @@ class worker_pool {
   struct worker;
   struct client;
   struct waiting_lease;
+  /// What an actor holds for its life (set_resources), and the GPU devices behind it.
+  struct hold {
+    resource_map amounts;
+    std::vector<std::string> gpus;
+  };
 
   void serve(const net::connection_ptr& c, net::frame&& f);
   void on_closed(const net::connection_ptr& c);
@@ -131,8 +136,10 @@ class worker_pool {
   bool fits_locked(const resource_map& r) const;
   void take_locked(const resource_map& r);
   void give_back_locked(const resource_map& r);
+  void give_back_hold_locked(const hold& h);
   std::shared_ptr<worker> idle_worker_locked(client& owner, bool actor_host, bool dedicated, double gpus);
-  std::shared_ptr<worker> spawn_locked(client& owner, bool actor_host, double cpus, std::vector<std::string> gpus);
+  std::shared_ptr<worker> spawn_locked(client& owner, bool actor_host, double cpus, std::vector<std::string> gpus,
+                                       bool detached = false);
   void answer_ready_locked(worker& w);
   void fail_waiting_of_locked(worker& w, const std::string& why);
   /// Ends the worker's task lease: its resources (those it did not lend out) come back.

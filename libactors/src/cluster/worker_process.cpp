@@ -42,6 +42,7 @@ actors::expected<pid_t, std::string> spawn_worker(const worker_launch& launch) {
   env.push_back("ACTORS_WORKER_NAMESPACE=" + launch.ns);
   env.push_back("ACTORS_WORKER_SOCKET=" + launch.listen_socket);
   if (!launch.tcp_host.empty()) env.push_back("ACTORS_WORKER_TCP_HOST=" + launch.tcp_host);
+  if (launch.detached) env.push_back("ACTORS_WORKER_DETACHED=1");
   // Only the lease's GPUs: a task that asked for none must not grab a device another task holds.
   env.push_back("CUDA_VISIBLE_DEVICES=" + gpu_slots::visible_devices(launch.gpu_ids));
   env.push_back("ACTORS_TOKEN_FILE=" + launch.token_file.string());

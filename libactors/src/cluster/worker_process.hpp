@@ -10,6 +10,7 @@
 ///     ACTORS_TOKEN_FILE      the cluster token (a 0600 file), for both connections
 ///     ACTORS_WORKER_CPUS     the CPU share of its lease; OMP/MKL/OpenBLAS threads are set to it
 ///     CUDA_VISIBLE_DEVICES   the GPUs of its lease, and none for a worker without
+///     ACTORS_WORKER_DETACHED 1: it hosts one detached actor and exits once that actor ends
 #include <actors/expected.hpp>
 
 #include <sys/types.h>
@@ -32,6 +33,7 @@ struct worker_launch {
   std::string ns;             // its client's namespace
   std::string tcp_host;       // the node's IP, where it also listens ("" : Unix socket only)
   std::vector<std::string> gpu_ids;  // the devices it may use
+  bool detached = false;      // hosts one detached actor (worker_main.cpp, "Detached hosts")
 };
 
 /// 32 random hex digits: the ids of nodes, workers and drivers.

@@ -34,16 +34,6 @@ error from_socket_error(const boost::system::error_code& ec, const std::string& 
   return {errc::io_error, "socket error with " + peer + ": " + ec.message()};
 }
 
-std::string what_of(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "an exception not derived from std::exception";
-  }
-}
-
 }  // namespace
 
 connection::connection(private_tag, detail::stream_socket socket, std::string peer, handlers h,

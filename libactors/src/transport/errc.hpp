@@ -10,6 +10,7 @@
 #include <actors/expected.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -53,5 +54,9 @@ using result = actors::expected<T, error>;
 inline actors::unexpected<error> fail(errc code, std::string message) {
   return actors::unexpected<error>(error{code, std::move(message)});
 }
+
+/// The message of an exception, for logs and errors ("an exception not derived from
+/// std::exception" for the others).
+std::string what_of(const std::exception_ptr& e);
 
 }  // namespace actors::net
