@@ -1174,6 +1174,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   }
 
   void run_when_arguments_present(const std::string& key, ready_task t, bool probe) {
+    if (t.arguments.empty()) return task_ready(key, std::move(t));  // the common case, kept cheap
     auto holder = std::make_shared<ready_task>(std::move(t));
     std::weak_ptr<impl> weak = weak_from_this();
     when_arguments_present(holder->arguments, probe, [weak, key, holder](std::exception_ptr lost) {
@@ -1188,10 +1189,6 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   /// The shape a task goes under: its own, or, when the node holding most of its arguments'
   /// bytes (100 KiB or more) is another, a shape of its own asked of that node first.
   std::string local_key(const std::string& key, const std::vector<cell*>& arguments) {
-    {
-      std::lock_guard lock(mu);
-      if (!shapes[key].prefer.empty()) return key;  // a retry, placed by locality before
-    }
     std::map<std::string, std::uint64_t> bytes_at;
     for (cell* dep : arguments) {
       if (!dep->complete() || dep->failed()) continue;
@@ -1206,6 +1203,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     if (most == bytes_at.end() || most->second < store_threshold || most->first == store.address) return key;
     auto local = key + "@" + most->first;
     std::lock_guard lock(mu);
+    if (!shapes[key].prefer.empty()) return key;  // a retry, placed by locality before
     auto& s = shapes[local];
     s.resources = shapes[key].resources;
     s.prefer = most->first;
