@@ -772,14 +772,13 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
   /// Shutdown leaves detached actors be, once they exist: it waits (bounded) for those whose
   /// factory has not returned yet, so that an actor created just before shutdown() is there.
   void wait_for_detached_locked(std::unique_lock<std::mutex>& lock) {
-    auto being_made = [this] {
-      return std::any_of(actors.begin(), actors.end(), [](const auto& a) {
-        return a->detached && !a->borrowed && a->st != remote_actor::state::dead && a->address.empty();
-      });
+    auto being_made = [](const std::shared_ptr<remote_actor>& a) {
+      return a->detached && !a->borrowed && a->st != remote_actor::state::dead && a->address.empty();
     };
-    if (created.wait_for(lock, detached_creation_limit, [&] { return !being_made(); })) return;
+    if (created.wait_for(lock, detached_creation_limit, [&] { return std::none_of(actors.begin(), actors.end(), being_made); }))
+      return;
     for (const auto& a : actors)
-      if (a->detached && !a->borrowed && a->st != remote_actor::state::dead && a->address.empty())
+      if (being_made(a))
         log_warning("actors: shutdown: the detached actor " + a->display + " was not created within " +
                     std::to_string(detached_creation_limit.count()) + " s (its arguments or a node that fits were "
                     "missing); it is abandoned");
@@ -800,11 +799,8 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     log_warning("actors: the process hosting actor " + a->display + " died (" + why + "); restarting it (" +
                 std::to_string(a->restarts) +
                 (a->max_restarts < 0 ? "" : " of " + std::to_string(a->max_restarts)) + ")");
-    a->st = remote_actor::state::placing;
-    a->conn = nullptr;
-    a->host.clear();
-    a->address.clear();  // borrowers asking where it is wait for the new host
-    a->hold_lease = 0;   // the dead worker's lease ended with it at its node
+    lose_host_locked(*a);
+    a->hold_lease = 0;  // the dead worker's lease ended with it at its node
     a->manager = nullptr;
     auto q = std::make_shared<remote_actor::queued>();
     q->j = std::move(a->factory);
@@ -812,6 +808,15 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     q->is_factory = true;
     a->queue.push_front(std::move(q));
     ask_to_place_locked(a, node);
+  }
+
+  /// The actor's process died: it has no host until it is placed again or found elsewhere;
+  /// borrowers asking where it is wait for the new one.
+  static void lose_host_locked(remote_actor& a) {
+    a.st = remote_actor::state::placing;
+    a.conn = nullptr;
+    a.host.clear();
+    a.address.clear();
   }
 
   void fail_actor_queue_locked(const std::shared_ptr<remote_actor>& a) {
@@ -957,8 +962,8 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
     std::unique_lock lock(mu);
     for (auto& a : actors)
       if (a->conn == c && a->id == actor_id{header.actor_hi, header.actor_lo})
-        return kill_locked(lock, std::shared_ptr(a), "actors: the actor " + a->display + " was killed by actors::kill in another process",
-                           false);
+        return kill_locked(lock, std::shared_ptr(a),
+                           "actors: the actor " + a->display + " was killed by actors::kill in another process", false);
   }
 
   void end_actor_locked(const std::shared_ptr<remote_actor>& a, wire::work_kind how) {
@@ -1262,10 +1267,7 @@ class cluster_client::impl : public std::enable_shared_from_this<impl> {
       for (auto& a : restarting) restart_locked(a, why);
       for (auto& a : relocating) {
         const auto lost = a->host;
-        a->st = remote_actor::state::placing;
-        a->conn = nullptr;
-        a->host.clear();
-        a->address.clear();
+        lose_host_locked(*a);
         relocate_locked(a, lost, why, 0);
       }
       for (auto& call : lost) call.actor_restarts = call.actor && call.actor->st != remote_actor::state::dead;

@@ -152,12 +152,9 @@ void object_exchange::serve_fetch(const net::connection_ptr& c, const net::frame
   found->on_complete([weak, c, stub, found, probe = asked.copy_unreadable] {
     if (found->failed())
       return void(c->reply(*stub, wire::encode_work(wire::work_kind::call_result, describe_failure(0, found->exception()))));
-    if (!dynamic_cast<const located_value*>(found->location())) {
-      if (auto self = weak.lock()) self->answer_fetch(c, *stub, found);
-      return;
-    }
     // A value left on the node that made it: if that node died (or, asked again by a borrower
-    // that could not read it there, does not confirm it has it), it is made again first.
+    // that could not read it there, does not confirm it has it), it is made again first. Any
+    // other value is answered at once.
     when_arguments_present({found.get()}, probe, [weak, c, stub, found](std::exception_ptr lost) {
       if (lost) return void(c->reply(*stub, wire::encode_work(wire::work_kind::call_result, describe_failure(0, lost))));
       if (auto self = weak.lock()) self->answer_fetch(c, *stub, found);

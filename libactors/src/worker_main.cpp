@@ -415,6 +415,8 @@ void serve_as_worker(runtime& rt) {
     ready_cv.notify_all();
     std::unique_lock lock(mu);
     const auto serving_since = std::chrono::steady_clock::now();
+    if (!detached_host) cv.wait(lock, [&] { return node_gone; });
+    // A detached host also ends with its actor: it looks every 100 ms.
     while (!cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return node_gone; })) {
       why = service.why_done(std::chrono::steady_clock::now() - serving_since);
       if (!why.empty()) break;

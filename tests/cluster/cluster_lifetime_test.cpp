@@ -55,17 +55,25 @@ std::optional<actors::actor_handle<keeper>> named(const std::string& name) {
 
 }  // namespace
 
+/// What a child driver of the next test leaves behind: a named detached actor at `start`, and a
+/// named fate-shared one, both on the test's node; each answered a call.
+actors::actor_handle<keeper> leave_actors(const std::string& detached_name, int start, const std::string& shared_name) {
+  auto kept = actors::actor(keeper::make)
+                  .set_name(detached_name)
+                  .set_lifetime(actors::lifetime::detached)
+                  .set_resources(on_lifetime_node)
+                  .remote(start);
+  REQUIRE(actors::get(kept.task(&keeper::add).remote(0), std::chrono::seconds(60)) == start);
+  auto shared = actors::actor(keeper::make).set_name(shared_name).set_resources(on_lifetime_node).remote(0);
+  REQUIRE(actors::get(shared.task(&keeper::add).remote(1), std::chrono::seconds(60)) == 1);
+  return kept;
+}
+
 TEST_CASE("(run by the detached actor test as a driver that shuts down) detached and fate-shared actors" * doctest::skip() *
           doctest::timeout(120)) {
   joined cluster;
-  auto kept = actors::actor(keeper::make)
-                  .set_name("kept")
-                  .set_lifetime(actors::lifetime::detached)
-                  .set_resources(on_lifetime_node)
-                  .remote(1);
+  auto kept = leave_actors("kept", 1, "fate_shared");
   REQUIRE(actors::get(kept.task(&keeper::add).remote(4), std::chrono::seconds(60)) == 5);
-  auto shared = actors::actor(keeper::make).set_name("fate_shared").set_resources(on_lifetime_node).remote(0);
-  REQUIRE(actors::get(shared.task(&keeper::add).remote(1), std::chrono::seconds(60)) == 1);
   // Made just before shutdown and never called: shutdown waits until it exists.
   actors::actor(keeper::make).set_name("late").set_lifetime(actors::lifetime::detached).remote(7);
 }
@@ -73,14 +81,7 @@ TEST_CASE("(run by the detached actor test as a driver that shuts down) detached
 TEST_CASE("(run by the detached actor test as a driver that is killed) detached and fate-shared actors" * doctest::skip() *
           doctest::timeout(120)) {
   joined cluster;
-  auto kept = actors::actor(keeper::make)
-                  .set_name("kept_past_kill")
-                  .set_lifetime(actors::lifetime::detached)
-                  .set_resources(on_lifetime_node)
-                  .remote(10);
-  REQUIRE(actors::get(kept.task(&keeper::add).remote(0), std::chrono::seconds(60)) == 10);
-  auto shared = actors::actor(keeper::make).set_name("fate_shared_killed").set_resources(on_lifetime_node).remote(0);
-  REQUIRE(actors::get(shared.task(&keeper::add).remote(1), std::chrono::seconds(60)) == 1);
+  leave_actors("kept_past_kill", 10, "fate_shared_killed");
   std::ofstream(temp_dir() + "/lifetime_ready") << "ready\n";
   std::this_thread::sleep_for(std::chrono::seconds(100));  // killed before this ends
 }
